@@ -1,0 +1,146 @@
+//! The command line as clap reads it. Each flag is defined once here; [`super::Settings`] turns
+//! them into validated settings before any work starts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mdrplan",
+    version,
+    about = "Plan Managed Detection and Response coverage for a Microsoft estate",
+    long_about = "Reads an inventory (Azure exports and a YAML overlay), classifies every asset by data \
+sensitivity and business impact, maps each to the MDR modules and Defender plans that should watch it, \
+and reports the gaps.\n\nExit codes: 0 success, 1 findings at or above --fail-on, 2 the command could not do its job."
+)]
+pub struct Cli {
+    /// Built-in profile name or path to a profile file
+    #[arg(
+        short,
+        long,
+        global = true,
+        default_value = "standard",
+        value_name = "NAME|PATH"
+    )]
+    pub profile: String,
+
+    /// Print errors only
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more about what is done (repeat for more)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// When to colour the output
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Classification, plan and gaps in one report
+    Report(ReportArgs),
+    /// Each asset's sensitivity, impact and tier, with the reason for each
+    Classify(ReportArgs),
+    /// Modules and Defender plans needed, per asset and per subscription
+    Plan(ReportArgs),
+    /// The findings alone
+    Gaps(ReportArgs),
+    /// Read and check the inputs; say what each file was taken to be
+    Validate(ValidateArgs),
+    /// The rule catalogue, or one rule in full
+    Rules(RulesArgs),
+    /// The built-in profiles, or one printed as YAML
+    Profiles(ProfilesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Input files or folders (.json, .yaml, .yml, .csv; folders are read recursively)
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write the output to this file (atomically) instead of standard output
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Exit with 1 when a finding at or above this severity is present
+    #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "LEVEL")]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Input files or folders
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub action: Option<RulesAction>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesAction {
+    /// One rule in full: what it checks, why it matters, how to fix it, an example
+    Explain {
+        /// The rule's name, e.g. servers-p2-required
+        rule: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    #[command(subcommand)]
+    pub action: Option<ProfilesAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfilesAction {
+    /// Print a profile as YAML: the effective profile, or with --raw the file as written
+    Show {
+        /// A built-in profile name or a profile file
+        name: String,
+        /// Print the file as written (with its comments), not the merged result
+        #[arg(long)]
+        raw: bool,
+    },
+}

@@ -1,0 +1,70 @@
+//! mdrplan plans Managed Detection and Response coverage: it reads an inventory (exports and an
+//! overlay), classifies every asset by data sensitivity and business impact, maps each to the
+//! modules and plans that should watch it, and reports the gaps.
+//!
+//! The pipeline runs one stage per module, each with a typed output:
+//! [`load`] → [`inventory`] → [`graph`] → [`classify`] → [`map`] → [`evaluate`] → [`report`].
+//! Facts about the vendor's products live in [`profile`] data, not in code.
+
+pub mod classify;
+pub mod cli;
+pub mod diag;
+pub mod domain;
+pub mod evaluate;
+pub mod graph;
+pub mod inventory;
+pub mod load;
+pub mod map;
+pub mod profile;
+pub mod report;
+pub mod rules;
+
+use std::path::PathBuf;
+
+use diag::{Diagnostic, InputErrors};
+use profile::Catalog;
+
+/// Every stage's output for one run.
+#[derive(Debug)]
+pub struct Analysis {
+    pub inventory: inventory::Inventory,
+    pub classification: classify::Classification,
+    pub mapping: map::Mapping,
+    pub evaluation: evaluate::Evaluation,
+    /// Warnings from every stage, in a stable order.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Runs the whole pipeline over the inputs.
+pub fn analyze(inputs: &[PathBuf], catalog: &Catalog) -> Result<Analysis, InputErrors> {
+    let loaded = load::load(inputs, catalog)?;
+    let inventory = loaded.inventory;
+    let graph = graph::AssetGraph::build(&inventory);
+    let classification = classify::classify(&inventory, &graph, catalog);
+    let mapping = map::map(&inventory, &classification, catalog);
+    let evaluation = evaluate::evaluate(&inventory, &classification, &mapping, catalog);
+    let mut warnings = loaded.warnings;
+    warnings.extend(classification.warnings.iter().cloned());
+    warnings.sort();
+    warnings.dedup();
+    Ok(Analysis {
+        inventory,
+        classification,
+        mapping,
+        evaluation,
+        warnings,
+    })
+}
+
+impl Analysis {
+    pub fn report(&self, catalog: &Catalog) -> report::Report {
+        report::build(&report::Stages {
+            catalog,
+            inventory: &self.inventory,
+            classification: &self.classification,
+            mapping: &self.mapping,
+            evaluation: &self.evaluation,
+            warnings: &self.warnings,
+        })
+    }
+}

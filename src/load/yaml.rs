@@ -1,0 +1,246 @@
+//! YAML (and JSON written as YAML) read into typed values, with errors that name the line and
+//! column, and a position index so that checks made after parsing can point into the file too.
+
+use std::collections::HashMap;
+
+use serde::de::DeserializeOwned;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+use crate::diag::{Diagnostic, Location};
+
+/// Deserializes `text` into `T`, turning serde's message into a diagnostic with a location and,
+/// for a mistyped key or value, the closest accepted one.
+pub fn from_str<T: DeserializeOwned>(path: &str, text: &str) -> Result<T, Diagnostic> {
+    serde_yaml::from_str(text).map_err(|e| to_diagnostic(path, &e))
+}
+
+/// A [`serde_yaml::Error`] as a diagnostic.
+pub fn to_diagnostic(path: &str, e: &serde_yaml::Error) -> Diagnostic {
+    let location = match e.location() {
+        Some(l) => Location::at(path, l.line(), l.column()),
+        None => Location::file(path),
+    };
+    let text = e.to_string();
+    let message = strip_position(&text);
+    let help = help_for(message);
+    let mut d = Diagnostic::error(location, message.to_owned());
+    if let Some(help) = help {
+        d = d.with_help(help);
+    }
+    d
+}
+
+/// serde_yaml appends " at line L column C"; the location already says it.
+fn strip_position(message: &str) -> &str {
+    match message.rfind(" at line ") {
+        Some(i) if message[i..].contains(" column ") => &message[..i],
+        _ => message,
+    }
+}
+
+/// Advice for serde's "unknown field `x`, expected one of `a`, `b`" and "unknown variant"
+/// messages: the closest accepted name, or the list.
+fn help_for(message: &str) -> Option<String> {
+    let what = if message.contains("unknown field") {
+        "key"
+    } else if message.contains("unknown variant") {
+        "value"
+    } else if message.contains("recursion limit") || message.contains("repetition limit") {
+        return Some(
+            "the file nests or repeats YAML aliases beyond any real overlay; remove the anchors (&) and aliases (*)"
+                .into(),
+        );
+    } else {
+        return None;
+    };
+    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    let (given, expected) = quoted.split_first()?;
+    if expected.is_empty() {
+        return Some(format!(
+            "remove the {what} `{given}`: nothing is accepted here"
+        ));
+    }
+    Some(
+        match crate::diag::closest(given, expected.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!("accepted: {}", expected.join(", ")),
+        },
+    )
+}
+
+/// One step of a path into a YAML document.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Renders a path as `assets[3].depends_on[0]`.
+pub fn render_path(steps: &[Step]) -> String {
+    let mut out = String::new();
+    for step in steps {
+        match step {
+            Step::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+/// Positions of every node of a YAML document by path: a mapping entry at its key, a sequence
+/// item at the item. Aliases are not followed, so the index is linear in the file's size.
+#[derive(Debug, Default)]
+pub struct Positions {
+    by_path: HashMap<String, (usize, usize)>,
+}
+
+impl Positions {
+    /// Indexes `text`; a text that does not parse gives an empty index (its error is reported
+    /// by the typed parse).
+    pub fn index(text: &str) -> Positions {
+        let mut receiver = Receiver::default();
+        let mut parser = Parser::new_from_str(text);
+        if parser.load(&mut receiver, false).is_err() {
+            return Positions::default();
+        }
+        Positions {
+            by_path: receiver.by_path,
+        }
+    }
+
+    /// The location of `path` in `file`, or of its nearest indexed ancestor.
+    pub fn locate(&self, file: &str, path: &str) -> Location {
+        let mut p = path;
+        loop {
+            if let Some((line, column)) = self.by_path.get(p) {
+                return Location::at(file, *line, *column);
+            }
+            match p.rfind(['.', '[']) {
+                Some(i) => p = &p[..i],
+                None => return Location::file(file),
+            }
+        }
+    }
+}
+
+enum Frame {
+    Map { key: Option<String> },
+    Seq { next: usize },
+}
+
+#[derive(Default)]
+struct Receiver {
+    stack: Vec<Frame>,
+    path: Vec<Step>,
+    by_path: HashMap<String, (usize, usize)>,
+}
+
+impl Receiver {
+    /// Called when a node starts; returns whether it is a mapping key.
+    fn enter_node(&mut self, mark: Marker, key_text: Option<&str>) -> bool {
+        match self.stack.last_mut() {
+            Some(Frame::Map { key }) if key.is_none() => {
+                // A mapping key: remember it, record its position as the entry's.
+                let k = key_text.unwrap_or("").to_owned();
+                *key = Some(k.clone());
+                self.path.push(Step::Key(k));
+                self.record(mark);
+                self.path.pop();
+                true
+            }
+            Some(Frame::Map { key }) => {
+                let k = key.clone().unwrap_or_default();
+                self.path.push(Step::Key(k));
+                false
+            }
+            Some(Frame::Seq { next }) => {
+                let i = *next;
+                *next += 1;
+                self.path.push(Step::Index(i));
+                self.record(mark);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Called when a value node ends: its parent mapping expects a key again.
+    fn leave_node(&mut self) {
+        match self.stack.last_mut() {
+            Some(Frame::Map { key }) => {
+                *key = None;
+                self.path.pop();
+            }
+            Some(Frame::Seq { .. }) => {
+                self.path.pop();
+            }
+            None => {}
+        }
+    }
+
+    fn record(&mut self, mark: Marker) {
+        self.by_path
+            .entry(render_path(&self.path))
+            .or_insert((mark.line(), mark.col() + 1));
+    }
+}
+
+impl MarkedEventReceiver for Receiver {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        match ev {
+            Event::Scalar(text, ..) if !self.enter_node(mark, Some(&text)) => self.leave_node(),
+            Event::Alias(_) if !self.enter_node(mark, None) => self.leave_node(),
+            Event::MappingStart(..) => {
+                self.enter_node(mark, None);
+                self.stack.push(Frame::Map { key: None });
+            }
+            Event::SequenceStart(..) => {
+                self.enter_node(mark, None);
+                self.stack.push(Frame::Seq { next: 0 });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+                self.leave_node();
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_point_at_keys_and_items() {
+        let text = "version: 1\nassets:\n  - id: a\n    depends_on: [b, c]\n  - id: d\n";
+        let p = Positions::index(text);
+        assert_eq!(p.locate("f", "version"), Location::at("f", 1, 1));
+        assert_eq!(p.locate("f", "assets[1].id"), Location::at("f", 5, 5));
+        assert_eq!(
+            p.locate("f", "assets[0].depends_on[1]"),
+            Location::at("f", 4, 21)
+        );
+        assert_eq!(p.locate("f", "assets[0].nothing"), Location::at("f", 3, 5));
+    }
+
+    #[test]
+    fn unknown_field_gets_the_closest_key() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct A {
+            sensitivity: Option<String>,
+            impact: Option<String>,
+        }
+        let e = from_str::<A>("o.yaml", "impact: low\nsensitivty: x\n").unwrap_err();
+        assert_eq!(e.location, Location::at("o.yaml", 2, 1));
+        assert_eq!(e.help.as_deref(), Some("did you mean `sensitivity`?"));
+    }
+}

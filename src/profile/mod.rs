@@ -1,0 +1,857 @@
+//! Profiles: the vendor's facts as data. Built-in profiles are compiled into the binary; a user
+//! profile may `extends:` one and override parts of it. A profile is checked when loaded:
+//! unknown keys and dangling references are errors with their location.
+
+pub mod model;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::diag::{Diagnostic, Diagnostics, InputErrors, Location, suggestion};
+use crate::load::yaml::{self, Positions};
+use crate::rules::Rule;
+
+pub use model::Profile;
+use model::*;
+
+/// The profiles compiled into the binary: name, file, text.
+pub const BUILTIN: &[(&str, &str, &str)] = &[
+    (
+        "standard",
+        "profiles/standard.yaml",
+        include_str!("../../profiles/standard.yaml"),
+    ),
+    (
+        "strict",
+        "profiles/strict.yaml",
+        include_str!("../../profiles/strict.yaml"),
+    ),
+];
+
+/// The text of a built-in profile.
+pub fn builtin_text(name: &str) -> Option<&'static str> {
+    BUILTIN
+        .iter()
+        .find(|(n, ..)| *n == name)
+        .map(|(_, _, text)| *text)
+}
+
+/// A profile read from one file, with what is needed to point into that file.
+struct Layer {
+    file: String,
+    positions: Positions,
+    profile: Profile,
+}
+
+/// A loaded, merged and checked profile with indexes for the lookups the pipeline makes.
+#[derive(Debug)]
+pub struct Catalog {
+    pub profile: Profile,
+    /// The names of the profiles folded into this one, the built-in base first.
+    pub chain: Vec<String>,
+    types: HashMap<String, usize>,
+    aliases: HashMap<String, usize>,
+    plans: HashMap<String, usize>,
+    classes: HashMap<String, usize>,
+    modules: HashMap<String, usize>,
+    roles: HashMap<String, usize>,
+    use_cases: HashMap<String, usize>,
+    service_plans: HashMap<String, usize>,
+    skus: HashMap<String, usize>,
+    products: BTreeSet<String>,
+    tiers: HashMap<String, usize>,
+    sensitivity_keys: BTreeSet<String>,
+    impact_keys: BTreeSet<String>,
+}
+
+/// Loads a profile by built-in name or path, folds it onto what it extends, and checks it.
+pub fn load(spec: &str) -> Result<Catalog, InputErrors> {
+    let mut layers = Vec::new();
+    let mut next = Some(spec.to_owned());
+    while let Some(spec) = next.take() {
+        if layers.len() >= 8 || layers.iter().any(|l: &Layer| l.profile.name == spec) {
+            let chain: Vec<_> = layers.iter().map(|l| l.profile.name.as_str()).collect();
+            return Err(InputErrors::one(
+                Diagnostic::error(
+                    Location::file(layers.last().map_or(spec.as_str(), |l| l.file.as_str())),
+                    format!("profiles extend each other in a loop: {} -> {spec}", chain.join(" -> ")),
+                )
+                .with_help("a profile may extend a built-in profile or another file, without coming back to itself"),
+            ));
+        }
+        let layer = read_layer(&spec).map_err(InputErrors::one)?;
+        next = layer.profile.extends.clone();
+        layers.push(layer);
+    }
+    layers.reverse();
+    check_duplicates(&layers)?;
+
+    let (profile, origins) = merge(&layers);
+    let catalog = Catalog::new(
+        profile,
+        layers.iter().map(|l| l.profile.name.clone()).collect(),
+    );
+    let problems = validate(&catalog, &origins, &layers);
+    problems.finish().map_err(|mut e| {
+        e.0.sort();
+        e
+    })?;
+    Ok(catalog)
+}
+
+fn read_layer(spec: &str) -> Result<Layer, Diagnostic> {
+    let (file, text) = match BUILTIN.iter().find(|(name, ..)| *name == spec) {
+        Some((_, file, text)) => ((*file).to_owned(), (*text).to_owned()),
+        None => {
+            let path = std::path::Path::new(spec);
+            if !path.exists() {
+                let names = BUILTIN.iter().map(|(n, ..)| *n);
+                return Err(Diagnostic::error(
+                    Location::file(spec),
+                    format!("no built-in profile and no file named `{spec}`"),
+                )
+                .with_help(format!(
+                    "{} (built-in profiles: {}; `mdrplan profiles` lists them)",
+                    suggestion(spec, names.clone()),
+                    names.collect::<Vec<_>>().join(", ")
+                )));
+            }
+            let bytes = std::fs::read(path).map_err(|e| {
+                Diagnostic::error(
+                    Location::file(spec),
+                    format!("cannot read the profile: {e}"),
+                )
+            })?;
+            let (text, _) = crate::load::text::decode(spec, &bytes)?;
+            (spec.to_owned(), text)
+        }
+    };
+    let profile: Profile = yaml::from_str(&file, &text)?;
+    let positions = Positions::index(&text);
+    Ok(Layer {
+        file,
+        positions,
+        profile,
+    })
+}
+
+/// Where each keyed entry of the merged profile was written: layer and path in its file.
+type Origins = HashMap<(&'static str, String), (usize, String)>;
+
+/// Two entries with one key in one file: the second would silently replace the first.
+fn check_duplicates(layers: &[Layer]) -> Result<(), InputErrors> {
+    let mut problems = Diagnostics::default();
+    for layer in layers {
+        let mut check = |section: &'static str, items: &dyn KeyedList| {
+            let mut seen = HashMap::new();
+            for i in 0..items.len() {
+                let key = items.key(i);
+                if let Some(first) = seen.insert(key.clone(), i) {
+                    problems
+                        .error(
+                            layer
+                                .positions
+                                .locate(&layer.file, &format!("{section}[{i}]")),
+                            format!("`{key}` appears twice in {section} (also entry {first})"),
+                        )
+                        .help = Some("keep one entry per key".into());
+                }
+            }
+        };
+        visit_sections(&layer.profile, &mut check);
+    }
+    problems.finish().map(|_| ())
+}
+
+/// A list whose entries are identified by a key, seen without its element type.
+trait KeyedList {
+    fn len(&self) -> usize;
+    fn key(&self, i: usize) -> String;
+}
+
+struct Keyed<'a, T> {
+    items: &'a [T],
+    key: fn(&T) -> String,
+}
+
+impl<T> KeyedList for Keyed<'_, T> {
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+    fn key(&self, i: usize) -> String {
+        (self.key)(&self.items[i])
+    }
+}
+
+fn visit_sections(p: &Profile, f: &mut dyn FnMut(&'static str, &dyn KeyedList)) {
+    macro_rules! visit {
+        ($section:expr, $items:expr, $key:expr) => {
+            f(
+                $section,
+                &Keyed {
+                    items: $items,
+                    key: $key,
+                },
+            )
+        };
+    }
+    visit!("modules", &p.modules, |e: &Module| e.id.clone());
+    visit!("plans", &p.plans, |e: &Plan| e.name.clone());
+    visit!("classes", &p.classes, |e: &AssetClass| e.id.clone());
+    visit!("resource_types", &p.resource_types, |e: &ResourceType| e
+        .type_name
+        .to_ascii_lowercase());
+    visit!("roles", &p.roles, |e: &Role| e.id.clone());
+    visit!("tiers", &p.tiers, |e: &TierRequirement| e.plan.clone());
+    visit!("use_cases", &p.use_cases, |e: &UseCase| e.id.clone());
+    visit!(
+        "organization_checks",
+        &p.organization_checks,
+        |e: &OrganizationCheck| e.id.clone()
+    );
+    if let Some(l) = &p.licences {
+        visit!("licences.products", &l.products, |e: &Product| e.id.clone());
+        visit!(
+            "licences.service_plans",
+            &l.service_plans,
+            |e: &ServicePlan| e.name.to_ascii_uppercase()
+        );
+        visit!("licences.skus", &l.skus, |e: &LicenceSku| e
+            .part_number
+            .to_ascii_uppercase());
+    }
+}
+
+/// Replaces entries with the same key, appends new ones.
+fn merge_keyed<T>(into: &mut Vec<T>, from: Vec<T>, key: impl Fn(&T) -> String) {
+    for item in from {
+        let k = key(&item);
+        match into.iter().position(|e| key(e) == k) {
+            Some(i) => into[i] = item,
+            None => into.push(item),
+        }
+    }
+}
+
+fn merge_axis<T: Clone>(into: &mut Option<TagAxis<T>>, from: Option<TagAxis<T>>) {
+    match (into.as_mut(), from) {
+        (Some(a), Some(b)) => {
+            for k in b.keys {
+                if !a.keys.contains(&k) {
+                    a.keys.push(k);
+                }
+            }
+            a.values.extend(b.values);
+            a.sources.extend(b.sources);
+        }
+        (None, Some(b)) => *into = Some(b),
+        _ => {}
+    }
+}
+
+/// Folds the layers, base first, into one profile, and records where each entry came from.
+fn merge(layers: &[Layer]) -> (Profile, Origins) {
+    let mut origins = Origins::new();
+    let mut out = Profile::default();
+    for (n, layer) in layers.iter().enumerate() {
+        let mut record = |section: &'static str, items: &dyn KeyedList| {
+            for i in 0..items.len() {
+                origins.insert((section, items.key(i)), (n, format!("{section}[{i}]")));
+            }
+        };
+        visit_sections(&layer.profile, &mut record);
+
+        let p = layer.profile.clone();
+        out.name = p.name;
+        out.extends = p.extends;
+        if !p.description.is_empty() {
+            out.description = p.description;
+        }
+        if p.as_of.is_some() {
+            out.as_of = p.as_of;
+        }
+        out.sources.extend(p.sources);
+        merge_keyed(&mut out.modules, p.modules, |e| e.id.clone());
+        if !p.always_modules.is_empty() {
+            out.always_modules = p.always_modules;
+        }
+        merge_keyed(&mut out.plans, p.plans, |e| e.name.clone());
+        merge_keyed(&mut out.classes, p.classes, |e| e.id.clone());
+        merge_keyed(&mut out.resource_types, p.resource_types, |e| {
+            e.type_name.to_ascii_lowercase()
+        });
+        merge_keyed(&mut out.roles, p.roles, |e| e.id.clone());
+        if let Some(tags) = p.tags {
+            let into = out.tags.get_or_insert_with(TagMappings::default);
+            merge_axis(&mut into.sensitivity, tags.sensitivity);
+            merge_axis(&mut into.impact, tags.impact);
+        }
+        if p.default_classification.is_some() {
+            out.default_classification = p.default_classification;
+        }
+        merge_keyed(&mut out.tiers, p.tiers, |e| e.plan.clone());
+        if let Some(s) = p.severity {
+            let into = out.severity.get_or_insert_with(SeverityPolicy::default);
+            into.base.extend(s.base);
+            into.tier_shift.extend(s.tier_shift);
+        }
+        merge_keyed(&mut out.use_cases, p.use_cases, |e| e.id.clone());
+        if let Some(l) = p.licences {
+            let into = out.licences.get_or_insert_with(Licences::default);
+            merge_keyed(&mut into.products, l.products, |e| e.id.clone());
+            merge_keyed(&mut into.service_plans, l.service_plans, |e| {
+                e.name.to_ascii_uppercase()
+            });
+            merge_keyed(&mut into.skus, l.skus, |e| {
+                e.part_number.to_ascii_uppercase()
+            });
+        }
+        merge_keyed(&mut out.organization_checks, p.organization_checks, |e| {
+            e.id.clone()
+        });
+        if p.remediation.is_some() {
+            out.remediation = p.remediation;
+        }
+    }
+    (out, origins)
+}
+
+/// Lower-cases and drops spaces, hyphens and underscores: how tag keys and values compare.
+pub fn normalize_tag(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '_'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn index<T>(items: &[T], key: impl Fn(&T) -> String) -> HashMap<String, usize> {
+    items.iter().enumerate().map(|(i, e)| (key(e), i)).collect()
+}
+
+impl Catalog {
+    fn new(profile: Profile, chain: Vec<String>) -> Catalog {
+        let mut aliases = HashMap::new();
+        for (i, t) in profile.resource_types.iter().enumerate() {
+            for a in &t.aliases {
+                aliases.entry(a.to_ascii_lowercase()).or_insert(i);
+            }
+        }
+        let licences = profile.licences.clone().unwrap_or_default();
+        let tags = profile.tags.clone().unwrap_or_default();
+        Catalog {
+            types: index(&profile.resource_types, |t| {
+                t.type_name.to_ascii_lowercase()
+            }),
+            aliases,
+            plans: index(&profile.plans, |p| p.name.to_ascii_lowercase()),
+            classes: index(&profile.classes, |c| c.id.clone()),
+            modules: index(&profile.modules, |m| m.id.clone()),
+            roles: index(&profile.roles, |r| r.id.clone()),
+            use_cases: index(&profile.use_cases, |u| u.id.clone()),
+            service_plans: index(&licences.service_plans, |s| s.name.to_ascii_uppercase()),
+            skus: index(&licences.skus, |s| s.part_number.to_ascii_uppercase()),
+            products: licences.products.iter().map(|p| p.id.clone()).collect(),
+            tiers: index(&profile.tiers, |t| t.plan.to_ascii_lowercase()),
+            sensitivity_keys: tags
+                .sensitivity
+                .iter()
+                .flat_map(|a| a.keys.iter().map(|k| normalize_tag(k)))
+                .collect(),
+            impact_keys: tags
+                .impact
+                .iter()
+                .flat_map(|a| a.keys.iter().map(|k| normalize_tag(k)))
+                .collect(),
+            chain,
+            profile,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.profile.name
+    }
+
+    /// A resource type by its vendor name or an alias, without case.
+    pub fn resource_type(&self, name: &str) -> Option<&ResourceType> {
+        let lower = name.to_ascii_lowercase();
+        self.types
+            .get(&lower)
+            .or_else(|| self.aliases.get(&lower))
+            .map(|i| &self.profile.resource_types[*i])
+    }
+
+    /// Every alias an overlay may use for a type.
+    pub fn aliases(&self) -> impl Iterator<Item = &str> + Clone {
+        self.profile
+            .resource_types
+            .iter()
+            .flat_map(|t| t.aliases.iter().map(String::as_str))
+    }
+
+    pub fn plan(&self, name: &str) -> Option<&Plan> {
+        self.plans
+            .get(&name.to_ascii_lowercase())
+            .map(|i| &self.profile.plans[*i])
+    }
+
+    pub fn plan_names(&self) -> impl Iterator<Item = &str> + Clone {
+        self.profile.plans.iter().map(|p| p.name.as_str())
+    }
+
+    pub fn class(&self, id: &str) -> Option<&AssetClass> {
+        self.classes.get(id).map(|i| &self.profile.classes[*i])
+    }
+
+    pub fn module(&self, id: &str) -> Option<&Module> {
+        self.modules.get(id).map(|i| &self.profile.modules[*i])
+    }
+
+    pub fn role(&self, id: &str) -> Option<&Role> {
+        self.roles.get(id).map(|i| &self.profile.roles[*i])
+    }
+
+    pub fn role_names(&self) -> impl Iterator<Item = &str> + Clone {
+        self.profile.roles.iter().map(|r| r.id.as_str())
+    }
+
+    pub fn use_case(&self, id: &str) -> Option<&UseCase> {
+        self.use_cases.get(id).map(|i| &self.profile.use_cases[*i])
+    }
+
+    pub fn use_case_names(&self) -> impl Iterator<Item = &str> + Clone {
+        self.profile.use_cases.iter().map(|u| u.id.as_str())
+    }
+
+    pub fn tier_requirement(&self, plan: &str) -> Option<&TierRequirement> {
+        self.tiers
+            .get(&plan.to_ascii_lowercase())
+            .map(|i| &self.profile.tiers[*i])
+    }
+
+    /// The products a licence name grants: a SKU part number (through its service plans) or a
+    /// service-plan name. `None` when the profile knows neither.
+    pub fn licence_products(&self, name: &str) -> Option<BTreeSet<String>> {
+        let upper = name.to_ascii_uppercase();
+        let licences = self.profile.licences.as_ref()?;
+        let mut out = BTreeSet::new();
+        if let Some(i) = self.skus.get(&upper) {
+            let sku = &licences.skus[*i];
+            out.extend(sku.grants.iter().cloned());
+            for sp in &sku.service_plans {
+                out.extend(self.service_plan_products(sp));
+            }
+            return Some(out);
+        }
+        self.service_plans
+            .get(&upper)
+            .map(|i| licences.service_plans[*i].grants.iter().cloned().collect())
+    }
+
+    /// The products one service plan grants (nothing when the profile does not know it).
+    pub fn service_plan_products(&self, name: &str) -> Vec<String> {
+        let licences = self.profile.licences.as_ref();
+        self.service_plans
+            .get(&name.to_ascii_uppercase())
+            .and_then(|i| licences.map(|l| l.service_plans[*i].grants.clone()))
+            .unwrap_or_default()
+    }
+
+    pub fn product_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.profile
+            .licences
+            .as_ref()
+            .and_then(|l| l.products.iter().find(|p| p.id == id))
+            .map_or(id, |p| p.name.as_str())
+    }
+
+    pub fn licence_names(&self) -> impl Iterator<Item = &str> + Clone {
+        let l = self.profile.licences.as_ref();
+        l.into_iter().flat_map(|l| {
+            l.skus
+                .iter()
+                .map(|s| s.part_number.as_str())
+                .chain(l.service_plans.iter().map(|s| s.name.as_str()))
+        })
+    }
+
+    /// Whether a normalised tag key carries sensitivity (or impact).
+    pub fn is_sensitivity_key(&self, normalized: &str) -> bool {
+        self.sensitivity_keys.contains(normalized)
+    }
+
+    pub fn is_impact_key(&self, normalized: &str) -> bool {
+        self.impact_keys.contains(normalized)
+    }
+
+    /// The base severity of a rule under this profile.
+    pub fn base_severity(&self, rule: Rule) -> crate::domain::Severity {
+        self.profile
+            .severity
+            .as_ref()
+            .and_then(|s| s.base.get(rule.name()).copied())
+            .unwrap_or_else(|| rule.default_severity())
+    }
+
+    /// How many steps a tier moves a severity.
+    pub fn tier_shift(&self, tier: crate::domain::Tier) -> i8 {
+        let default = match tier.0 {
+            1 => 1,
+            2 => 0,
+            3 => -1,
+            _ => -2,
+        };
+        self.profile
+            .severity
+            .as_ref()
+            .and_then(|s| s.tier_shift.get(&tier.0).copied())
+            .unwrap_or(default)
+    }
+
+    /// The default classification for assets nothing else classifies.
+    pub fn default_classification(&self) -> AxisValues {
+        self.profile.default_classification.unwrap_or(AxisValues {
+            sensitivity: crate::domain::Sensitivity::Internal,
+            impact: crate::domain::Impact::Medium,
+        })
+    }
+}
+
+/// Checks every reference in the merged profile, pointing each problem at the file and line
+/// where the entry was written.
+fn validate(c: &Catalog, origins: &Origins, layers: &[Layer]) -> Diagnostics {
+    let p = &c.profile;
+    let mut out = Diagnostics::default();
+    let top = layers.last().expect("at least one layer");
+    let at = |section: &'static str, key: &str, field: &str| -> Location {
+        match origins.get(&(section, key.to_owned())) {
+            Some((n, path)) => {
+                let l = &layers[*n];
+                let full = if field.is_empty() {
+                    path.clone()
+                } else {
+                    format!("{path}.{field}")
+                };
+                l.positions.locate(&l.file, &full)
+            }
+            None => top.positions.locate(&top.file, section),
+        }
+    };
+    let mut err = |loc: Location, msg: String, help: String| {
+        out.push(Diagnostic::error(loc, msg).with_help(help));
+    };
+
+    match &p.as_of {
+        Some(d) if is_date(d) => {}
+        Some(d) => err(
+            top.positions.locate(&top.file, "as_of"),
+            format!("as_of `{d}` is not a date"),
+            "write the date the facts were checked as YYYY-MM-DD".into(),
+        ),
+        None => err(
+            Location::file(&top.file),
+            "the profile has no `as_of` date".into(),
+            "add `as_of: YYYY-MM-DD`, the date its facts were checked".into(),
+        ),
+    }
+    if p.remediation.is_none() {
+        err(
+            Location::file(&top.file),
+            "the profile has no `remediation` templates".into(),
+            "add remediation.enable_plan and remediation.enable_sub_plan".into(),
+        );
+    }
+
+    let source_keys: Vec<&str> = p.sources.keys().map(String::as_str).collect();
+    let check_sources = |section: &'static str,
+                         key: &str,
+                         sources: &[String],
+                         err: &mut dyn FnMut(Location, String, String)| {
+        for s in sources {
+            if !p.sources.contains_key(s) {
+                err(
+                    at(section, key, "sources"),
+                    format!("unknown source key `{s}`"),
+                    suggestion(s, source_keys.iter().copied()),
+                );
+            }
+        }
+    };
+
+    let module_ids: Vec<&str> = p.modules.iter().map(|m| m.id.as_str()).collect();
+    for m in &p.always_modules {
+        if c.module(m).is_none() {
+            err(
+                top.positions.locate(&top.file, "always_modules"),
+                format!("always_modules names unknown module `{m}`"),
+                suggestion(m, module_ids.iter().copied()),
+            );
+        }
+    }
+
+    let plan_names: Vec<&str> = c.plan_names().collect();
+    for plan in &p.plans {
+        check_sources("plans", &plan.name, &plan.sources, &mut err);
+        for r in &plan.replaced_by {
+            if c.plan(r).is_none() {
+                err(
+                    at("plans", &plan.name, "replaced_by"),
+                    format!("plan {} is replaced by unknown plan `{r}`", plan.name),
+                    suggestion(r, plan_names.iter().copied()),
+                );
+            }
+        }
+        let subs: Vec<&str> = plan.sub_plans.iter().map(|s| s.name.as_str()).collect();
+        for s in plan
+            .sub_plans
+            .iter()
+            .filter_map(|s| s.replaced_by.as_ref())
+            .chain(plan.default_sub_plan.as_ref())
+        {
+            if !subs.contains(&s.as_str()) {
+                err(
+                    at("plans", &plan.name, "sub_plans"),
+                    format!("plan {} names unknown sub-plan `{s}`", plan.name),
+                    suggestion(s, subs.iter().copied()),
+                );
+            }
+        }
+    }
+
+    let class_ids: Vec<&str> = p.classes.iter().map(|c| c.id.as_str()).collect();
+    let mut aliases: BTreeMap<String, &str> = BTreeMap::new();
+    for t in &p.resource_types {
+        let key = t.type_name.to_ascii_lowercase();
+        if !t.type_name.contains('/') {
+            err(at("resource_types", &key, "type"), format!("`{}` is not a resource type (Provider/type)", t.type_name), "write the vendor's type name, e.g. Microsoft.Compute/virtualMachines; short names go under aliases".into());
+        }
+        if c.class(&t.class).is_none() {
+            err(
+                at("resource_types", &key, "class"),
+                format!(
+                    "resource type {} names unknown class `{}`",
+                    t.type_name, t.class
+                ),
+                suggestion(&t.class, class_ids.iter().copied()),
+            );
+        }
+        if let Some(plan) = &t.plan
+            && c.plan(plan).is_none()
+        {
+            err(
+                at("resource_types", &key, "plan"),
+                format!("resource type {} names unknown plan `{plan}`", t.type_name),
+                suggestion(plan, plan_names.iter().copied()),
+            );
+        }
+        for m in &t.modules {
+            if c.module(m).is_none() {
+                err(
+                    at("resource_types", &key, "modules"),
+                    format!("resource type {} names unknown module `{m}`", t.type_name),
+                    suggestion(m, module_ids.iter().copied()),
+                );
+            }
+        }
+        for a in &t.aliases {
+            if let Some(other) = aliases.insert(a.to_ascii_lowercase(), &t.type_name) {
+                err(
+                    at("resource_types", &key, "aliases"),
+                    format!("alias `{a}` is given to both {other} and {}", t.type_name),
+                    "give each alias to one type".into(),
+                );
+            }
+        }
+        check_sources("resource_types", &key, &t.sources, &mut err);
+        for v in &t.not_covered {
+            check_sources("resource_types", &key, &v.sources, &mut err);
+        }
+    }
+
+    for r in &p.roles {
+        for cl in &r.applies_to {
+            if c.class(cl).is_none() {
+                err(
+                    at("roles", &r.id, "applies_to"),
+                    format!("role {} names unknown class `{cl}`", r.id),
+                    suggestion(cl, class_ids.iter().copied()),
+                );
+            }
+        }
+        if let Some(plan) = &r.plan
+            && c.plan(plan).is_none()
+        {
+            err(
+                at("roles", &r.id, "plan"),
+                format!("role {} names unknown plan `{plan}`", r.id),
+                suggestion(plan, plan_names.iter().copied()),
+            );
+        }
+        for m in &r.modules {
+            if c.module(m).is_none() {
+                err(
+                    at("roles", &r.id, "modules"),
+                    format!("role {} names unknown module `{m}`", r.id),
+                    suggestion(m, module_ids.iter().copied()),
+                );
+            }
+        }
+    }
+
+    let rule_names: Vec<&str> = Rule::names().collect();
+    for t in &p.tiers {
+        let Some(plan) = c.plan(&t.plan) else {
+            err(
+                at("tiers", &t.plan, "plan"),
+                format!("tier requirement names unknown plan `{}`", t.plan),
+                suggestion(&t.plan, plan_names.iter().copied()),
+            );
+            continue;
+        };
+        for (tier, sub) in &t.sub_plans {
+            if !(1..=4).contains(tier) {
+                err(
+                    at("tiers", &t.plan, "sub_plans"),
+                    format!("tier {tier} does not exist"),
+                    "tiers are 1 to 4".into(),
+                );
+            }
+            if !plan.sub_plans.iter().any(|s| &s.name == sub) {
+                let subs = plan.sub_plans.iter().map(|s| s.name.as_str());
+                err(
+                    at("tiers", &t.plan, "sub_plans"),
+                    format!("plan {} has no sub-plan `{sub}`", t.plan),
+                    suggestion(sub, subs),
+                );
+            }
+        }
+        if Rule::from_name(&t.rule).is_none() {
+            err(
+                at("tiers", &t.plan, "rule"),
+                format!("unknown rule `{}`", t.rule),
+                suggestion(&t.rule, rule_names.iter().copied()),
+            );
+        }
+    }
+
+    if let Some(s) = &p.severity {
+        for rule in s.base.keys() {
+            if Rule::from_name(rule).is_none() {
+                err(
+                    top.positions
+                        .locate(&top.file, &format!("severity.base.{rule}")),
+                    format!("unknown rule `{rule}`"),
+                    suggestion(rule, rule_names.iter().copied()),
+                );
+            }
+        }
+        for tier in s.tier_shift.keys() {
+            if !(1..=4).contains(tier) {
+                err(
+                    top.positions.locate(&top.file, "severity.tier_shift"),
+                    format!("tier {tier} does not exist"),
+                    "tiers are 1 to 4".into(),
+                );
+            }
+        }
+    }
+
+    if let Some(l) = &p.licences {
+        let product_ids: Vec<&str> = l.products.iter().map(|p| p.id.as_str()).collect();
+        for sp in &l.service_plans {
+            for g in &sp.grants {
+                if !c.products.contains(g) {
+                    err(
+                        at(
+                            "licences.service_plans",
+                            &sp.name.to_ascii_uppercase(),
+                            "grants",
+                        ),
+                        format!("service plan {} grants unknown product `{g}`", sp.name),
+                        suggestion(g, product_ids.iter().copied()),
+                    );
+                }
+            }
+        }
+        let plan_names: Vec<&str> = l.service_plans.iter().map(|s| s.name.as_str()).collect();
+        for sku in &l.skus {
+            let key = sku.part_number.to_ascii_uppercase();
+            for sp in &sku.service_plans {
+                if !c.service_plans.contains_key(&sp.to_ascii_uppercase()) {
+                    err(
+                        at("licences.skus", &key, "service_plans"),
+                        format!(
+                            "licence {} names unknown service plan `{sp}`",
+                            sku.part_number
+                        ),
+                        suggestion(sp, plan_names.iter().copied()),
+                    );
+                }
+            }
+            for g in &sku.grants {
+                if !c.products.contains(g) {
+                    err(
+                        at("licences.skus", &key, "grants"),
+                        format!("licence {} grants unknown product `{g}`", sku.part_number),
+                        suggestion(g, product_ids.iter().copied()),
+                    );
+                }
+            }
+        }
+    }
+
+    let facts: Vec<&str> = c
+        .products
+        .iter()
+        .map(String::as_str)
+        .chain(model::ORGANIZATION_FACTS.iter().copied())
+        .collect();
+    for check in &p.organization_checks {
+        match Rule::from_name(&check.rule) {
+            Some(r) if r.is_organization_wide() => {}
+            Some(_) => err(
+                at("organization_checks", &check.id, "rule"),
+                format!("rule `{}` is not an organisation-wide rule", check.rule),
+                "organisation checks raise log-detection-missing and the -protection-missing rules"
+                    .into(),
+            ),
+            None => err(
+                at("organization_checks", &check.id, "rule"),
+                format!("unknown rule `{}`", check.rule),
+                suggestion(&check.rule, rule_names.iter().copied()),
+            ),
+        }
+        if c.module(&check.module).is_none() {
+            err(
+                at("organization_checks", &check.id, "module"),
+                format!("unknown module `{}`", check.module),
+                suggestion(&check.module, module_ids.iter().copied()),
+            );
+        }
+        for f in check.when.iter().chain(&check.requires_any) {
+            if !facts.contains(&f.as_str()) {
+                err(
+                    at("organization_checks", &check.id, "requires_any"),
+                    format!("unknown product or fact `{f}`"),
+                    suggestion(f, facts.iter().copied()),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && (1..=12).contains(&s[5..7].parse::<u8>().unwrap_or(0))
+        && (1..=31).contains(&s[8..10].parse::<u8>().unwrap_or(0))
+}
+
+/// A profile as YAML, for `profiles show`.
+pub fn to_yaml(profile: &Profile) -> String {
+    serde_yaml::to_string(profile).unwrap_or_default()
+}

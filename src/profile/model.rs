@@ -1,0 +1,375 @@
+//! The profile's data model: every fact about the vendor's products that the pipeline uses,
+//! each with its sources. The types reject unknown keys so that a mistyped profile fails loudly.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Delivery, Exposure, Impact, Sensitivity, Severity, Tenancy};
+
+/// A whole profile as written in YAML. A profile that `extends` another holds only what it
+/// adds or overrides; [`super::merge`] folds it onto its parent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extends: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The date the facts were last checked against the vendor's documentation (YYYY-MM-DD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
+    /// Source keys used by `sources:` lists below, each with the document it names.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sources: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modules: Vec<Module>,
+    /// Modules that watch every asset, whatever its type.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub always_modules: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plans: Vec<Plan>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<AssetClass>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_types: Vec<ResourceType>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<TagMappings>,
+    /// What an asset gets when nothing classifies it (and `unclassified-asset` is raised).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_classification: Option<AxisValues>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<TierRequirement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<SeverityPolicy>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub use_cases: Vec<UseCase>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licences: Option<Licences>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub organization_checks: Vec<OrganizationCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<Remediation>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModuleScope {
+    /// Present for every customer (the base service).
+    Always,
+    /// Delivered once for the organisation (licences, SIEM).
+    Organization,
+    /// Delivered per asset, through the asset's plan.
+    Asset,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Module {
+    pub id: String,
+    pub name: String,
+    pub watches: String,
+    pub scope: ModuleScope,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delivered_through: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Current,
+    Legacy,
+    Deprecated,
+}
+
+/// A paid protection plan, as the vendor's pricing API names it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    pub name: String,
+    pub product: String,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replaced_by: Vec<String>,
+    /// Sub-plans, weakest first: a later one covers everything an earlier current one does.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sub_plans: Vec<SubPlan>,
+    /// The sub-plan that switching the plan on without naming one gives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_sub_plan: Option<String>,
+    /// Whole-subscription plans protect the subscription itself, not listed resources.
+    #[serde(default)]
+    pub subscription_wide: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extensions: Vec<String>,
+    pub sources: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubPlan {
+    pub name: String,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClassCoverage {
+    /// Watched through a plan of its resource type.
+    Plan,
+    /// No plan protects it directly (disks, networks, ...).
+    NotApplicable,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssetClass {
+    pub id: String,
+    pub name: String,
+    pub coverage: ClassCoverage,
+    /// Assets of this class mark an organisation that builds on PaaS.
+    #[serde(default)]
+    pub app_platform: bool,
+    /// Servers: the class whose assets need an endpoint sensor and a server plan.
+    #[serde(default)]
+    pub server: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceType {
+    /// The resource type as the vendor spells it (compared without case).
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// Short names an overlay may use instead, e.g. `server`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    pub class: String,
+    /// Modules delivered through this type's plan.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modules: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    /// Classification when nothing stronger says otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defaults: Option<PartialAxes>,
+    /// Variants of this type that the plan cannot protect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_covered: Vec<Variant>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    pub id: String,
+    pub description: String,
+    pub when: VariantCondition,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+}
+
+/// Facts of a resource that pick out a variant. Every field given must match (each is a list
+/// of glob patterns, any of which may match, compared without case).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariantCondition {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kind: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sku_name: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sku_tier: Vec<String>,
+    /// The SKU tier of the plan the resource runs on (an app's App Service plan).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_sku_tier: Vec<String>,
+    /// Any of the resource's capabilities (Cosmos DB `EnableCassandra`, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capability: Vec<String>,
+}
+
+/// A role an asset plays beyond its type (SQL Server on a machine), with the plan it needs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    pub id: String,
+    pub description: String,
+    /// Classes of asset the role can be given to.
+    pub applies_to: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modules: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagMappings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<TagAxis<Sensitivity>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact: Option<TagAxis<Impact>>,
+}
+
+/// Tag keys that carry one axis, and what their values mean. Keys and values are compared
+/// without case, spaces, hyphens or underscores, so `Highly confidential` and
+/// `highly-confidential` are one value.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagAxis<T> {
+    pub keys: Vec<String>,
+    pub values: BTreeMap<String, T>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AxisValues {
+    pub sensitivity: Sensitivity,
+    pub impact: Impact,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartialAxes {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<Sensitivity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact: Option<Impact>,
+}
+
+/// Which sub-plan of a plan each tier needs. A weaker sub-plan raises `rule`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierRequirement {
+    pub plan: String,
+    /// Tier (1 to 4) to the sub-plan it needs.
+    pub sub_plans: BTreeMap<u8, String>,
+    pub rule: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+}
+
+/// Base severities per rule, and how an asset's tier moves them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityPolicy {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub base: BTreeMap<String, Severity>,
+    /// Tier (1 to 4) to the number of steps it moves a severity (+1 up, -1 down).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tier_shift: BTreeMap<u8, i8>,
+}
+
+/// A kind of misuse only an application's own alerts can see.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UseCase {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attack: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owasp: Vec<String>,
+    /// Required when any of these matches the application (an empty list: never required).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_when: Vec<AppCondition>,
+}
+
+/// Facts of an application; every one given must match.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppCondition {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Exposure>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenancy: Option<Tenancy>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Licences {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<Product>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub service_plans: Vec<ServicePlan>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skus: Vec<LicenceSku>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Product {
+    pub id: String,
+    pub name: String,
+}
+
+/// A service plan inside a licence, and the products it grants.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServicePlan {
+    pub name: String,
+    pub grants: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+}
+
+/// A licence as sold (its SKU part number), with its service plans.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LicenceSku {
+    pub part_number: String,
+    pub name: String,
+    pub service_plans: Vec<String>,
+    /// Products the SKU grants beyond its security service plans (e.g. the mail suite itself).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+}
+
+/// An organisation-wide requirement: when every fact of `when` holds, one of `requires_any`
+/// must hold too, or `rule` is raised. Facts are product ids granted by licences, plus
+/// `endpoints` (managed clients exist), `on-premises-ad` and `siem` (a SIEM workspace is known).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationCheck {
+    pub id: String,
+    pub rule: String,
+    pub module: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub when: Vec<String>,
+    pub requires_any: Vec<String>,
+    pub message: String,
+    pub remediation: String,
+}
+
+/// Command templates for fixing plan findings. `{plan}`, `{sub_plan}` and `{subscription}`
+/// are replaced.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Remediation {
+    pub enable_plan: String,
+    pub enable_sub_plan: String,
+}
+
+/// The facts an organisation check can test besides licensed products.
+pub const ORGANIZATION_FACTS: &[&str] = &["endpoints", "on-premises-ad", "siem"];

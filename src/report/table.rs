@@ -1,0 +1,370 @@
+//! The table output: what a consultant reads in a meeting. Grouped, aligned, the worst first;
+//! long lists are cut with a count of what was left out and a pointer to `--format json`.
+
+use std::fmt::Write as _;
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
+
+use super::Report;
+use crate::domain::{Coverage, Severity};
+
+/// How many rows a section shows before it summarises the rest.
+const MAX_ROWS: usize = 40;
+
+/// Rendering options for the table output.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+    /// Terminal width, when known.
+    pub width: Option<u16>,
+}
+
+/// Which sections a command shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Report,
+    Classify,
+    Plan,
+    Gaps,
+}
+
+pub fn render(report: &Report, view: View, style: Style) -> String {
+    let mut out = String::new();
+    header(&mut out, report, style);
+    match view {
+        View::Report => {
+            modules(&mut out, report, style);
+            findings(&mut out, report, style);
+            tiers(&mut out, report, style, true);
+            applications(&mut out, report, style);
+        }
+        View::Classify => {
+            tiers(&mut out, report, style, false);
+            applications(&mut out, report, style);
+        }
+        View::Plan => {
+            modules(&mut out, report, style);
+            defender(&mut out, report, style);
+            licences(&mut out, report, style);
+        }
+        View::Gaps => findings(&mut out, report, style),
+    }
+    out
+}
+
+/// Removes control characters (terminal escape sequences among them) from input text.
+pub fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+fn table(style: Style, headers: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    if style.color {
+        t.enforce_styling();
+    } else {
+        t.force_no_tty();
+    }
+    t.set_content_arrangement(ContentArrangement::Dynamic);
+    t.set_width(style.width.unwrap_or(120));
+    t.set_header(
+        headers
+            .iter()
+            .map(|h| Cell::new(h).add_attribute(Attribute::Bold)),
+    );
+    t
+}
+
+fn heading(out: &mut String, style: Style, text: &str) {
+    if style.color {
+        let _ = writeln!(out, "\n\u{1b}[1m{text}\u{1b}[0m");
+    } else {
+        let _ = writeln!(out, "\n{text}");
+    }
+}
+
+fn severity_cell(s: Severity) -> Cell {
+    let cell = Cell::new(s.as_str());
+    match s {
+        Severity::Critical => cell.fg(Color::Magenta).add_attribute(Attribute::Bold),
+        Severity::High => cell.fg(Color::Red),
+        Severity::Medium => cell.fg(Color::Yellow),
+        Severity::Low => cell.fg(Color::Cyan),
+        Severity::Info => cell,
+    }
+}
+
+fn coverage_cell(c: Coverage) -> Cell {
+    let cell = Cell::new(c.as_str());
+    match c {
+        Coverage::Covered => cell.fg(Color::Green),
+        Coverage::Gap => cell.fg(Color::Red),
+        Coverage::Unknown => cell.fg(Color::Yellow),
+        Coverage::NotApplicable => cell,
+    }
+}
+
+fn header(out: &mut String, r: &Report, style: Style) {
+    let org = r
+        .organization
+        .name
+        .as_deref()
+        .map_or_else(|| "(organisation not named)".to_owned(), clean);
+    let f = &r.summary.findings;
+    let title = format!(
+        "{org}: {} (PaaS monitoring need {})",
+        r.organization.archetype, r.organization.paas_monitoring_need
+    );
+    if style.color {
+        let _ = writeln!(out, "\u{1b}[1m{title}\u{1b}[0m");
+    } else {
+        let _ = writeln!(out, "{title}");
+    }
+    let _ = writeln!(
+        out,
+        "{} assets, {} applications; profile {} (facts as of {})",
+        r.summary.assets,
+        r.summary.applications,
+        r.profile.name,
+        r.profile.as_of.as_deref().unwrap_or("unknown")
+    );
+    let _ = writeln!(
+        out,
+        "findings: {} critical, {} high, {} medium, {} low, {} info",
+        f.critical, f.high, f.medium, f.low, f.info
+    );
+}
+
+fn modules(out: &mut String, r: &Report, style: Style) {
+    heading(out, style, "Coverage by module");
+    let mut t = table(
+        style,
+        &["module", "assets watched", "covered", "organisation"],
+    );
+    for m in &r.summary.modules {
+        t.add_row(vec![
+            Cell::new(&m.id),
+            Cell::new(m.assets),
+            Cell::new(match (m.covered * 100).checked_div(m.assets) {
+                None => "-".into(),
+                Some(percent) => format!("{} ({percent}%)", m.covered),
+            }),
+            m.organization.map_or_else(|| Cell::new("-"), coverage_cell),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+}
+
+fn concerns(f: &super::FindingRow, r: &Report) -> String {
+    if let Some(a) = &f.application {
+        return format!("application {}", clean(a));
+    }
+    if let Some(a) = &f.asset {
+        return clean(r.assets.iter().find(|x| &x.id == a).map_or(a, |x| &x.name));
+    }
+    if let Some(s) = &f.subscription {
+        return format!("subscription {}", clean(s));
+    }
+    "organisation".into()
+}
+
+fn findings(out: &mut String, r: &Report, style: Style) {
+    heading(out, style, "Findings, worst first");
+    if r.findings.is_empty() {
+        let _ = writeln!(out, "none");
+        return;
+    }
+    let mut t = table(style, &["severity", "rule", "concerns", "finding"]);
+    for f in r.findings.iter().take(MAX_ROWS) {
+        t.add_row(vec![
+            severity_cell(f.severity),
+            Cell::new(f.rule),
+            Cell::new(concerns(f, r)),
+            Cell::new(clean(&f.message)),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    more(out, r.findings.len());
+}
+
+fn more(out: &mut String, total: usize) {
+    if total > MAX_ROWS {
+        let _ = writeln!(
+            out,
+            "... and {} more (all of them with --format json)",
+            total - MAX_ROWS
+        );
+    }
+}
+
+fn tiers(out: &mut String, r: &Report, style: Style, important_only: bool) {
+    heading(
+        out,
+        style,
+        if important_only {
+            "Tier 1 and 2 assets"
+        } else {
+            "Assets by tier"
+        },
+    );
+    let mut rows: Vec<&super::AssetRow> = r
+        .assets
+        .iter()
+        .filter(|a| !important_only || a.tier.0 <= 2)
+        .collect();
+    rows.sort_by(|a, b| a.tier.cmp(&b.tier).then_with(|| a.name.cmp(&b.name)));
+    if rows.is_empty() {
+        let _ = writeln!(out, "none");
+        return;
+    }
+    let mut t = table(
+        style,
+        &[
+            "tier",
+            "asset",
+            "class",
+            "sensitivity",
+            "impact",
+            "coverage",
+            "why",
+        ],
+    );
+    for a in rows.iter().take(MAX_ROWS) {
+        let why = if a.reasons.sensitivity.text == a.reasons.impact.text {
+            a.reasons.impact.text.clone()
+        } else {
+            format!(
+                "{}: {}\n{}: {}",
+                a.sensitivity, a.reasons.sensitivity.text, a.impact, a.reasons.impact.text
+            )
+        };
+        t.add_row(vec![
+            Cell::new(a.tier),
+            Cell::new(clean(&a.name)),
+            Cell::new(a.class.as_deref().unwrap_or("(unknown type)")),
+            Cell::new(a.sensitivity),
+            Cell::new(a.impact),
+            coverage_cell(a.coverage),
+            Cell::new(clean(&why)),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    more(out, rows.len());
+    let counts: Vec<String> = r
+        .summary
+        .tiers
+        .iter()
+        .map(|(t, n)| format!("tier {t}: {n}"))
+        .collect();
+    let _ = writeln!(out, "{}", counts.join(", "));
+}
+
+fn applications(out: &mut String, r: &Report, style: Style) {
+    if r.applications.is_empty() {
+        return;
+    }
+    heading(out, style, "Applications");
+    let mut t = table(
+        style,
+        &[
+            "application",
+            "delivery",
+            "exposure",
+            "tenancy",
+            "tier",
+            "use cases covered",
+            "missing",
+            "coverage",
+        ],
+    );
+    for a in r.applications.iter().take(MAX_ROWS) {
+        t.add_row(vec![
+            Cell::new(clean(&a.id)),
+            Cell::new(a.delivery),
+            Cell::new(a.exposure),
+            Cell::new(a.tenancy),
+            Cell::new(a.tier),
+            Cell::new(format!(
+                "{}/{}",
+                a.use_cases.covered.len(),
+                a.use_cases.required.len()
+            )),
+            Cell::new(a.use_cases.missing.join(", ")),
+            coverage_cell(a.coverage),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    more(out, r.applications.len());
+}
+
+fn defender(out: &mut String, r: &Report, style: Style) {
+    heading(out, style, "Defender plans per subscription");
+    if r.plan.defender.is_empty() {
+        let _ = writeln!(out, "no asset needs a plan");
+        return;
+    }
+    let mut t = table(
+        style,
+        &[
+            "subscription",
+            "plan",
+            "state",
+            "sub-plan",
+            "tier needs",
+            "resources",
+            "monthly USD",
+        ],
+    );
+    for d in r.plan.defender.iter().take(MAX_ROWS * 5) {
+        let state = match d.state {
+            "on" => Cell::new("on").fg(Color::Green),
+            "off" => Cell::new("off").fg(Color::Red),
+            other => Cell::new(other).fg(Color::Yellow),
+        };
+        t.add_row(vec![
+            Cell::new(clean(
+                d.subscription_name
+                    .as_deref()
+                    .or(d.subscription.as_deref())
+                    .unwrap_or("(none)"),
+            )),
+            Cell::new(&d.plan),
+            state,
+            Cell::new(d.sub_plan.as_deref().unwrap_or("-")),
+            Cell::new(d.required_sub_plan.as_deref().unwrap_or("-")),
+            Cell::new(d.resources),
+            Cell::new(
+                d.monthly_usd
+                    .map_or_else(|| "unknown".into(), |c| format!("{c:.2}")),
+            ),
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+}
+
+fn licences(out: &mut String, r: &Report, style: Style) {
+    heading(out, style, "Licences");
+    if r.plan.licences.is_empty() {
+        let _ = writeln!(out, "none given");
+        return;
+    }
+    let mut t = table(style, &["licence", "grants"]);
+    for l in &r.plan.licences {
+        let grants = if l.known {
+            l.products.join(", ")
+        } else {
+            "(not known to the profile)".into()
+        };
+        t.add_row(vec![Cell::new(clean(&l.name)), Cell::new(grants)]);
+    }
+    let _ = writeln!(out, "{t}");
+}
