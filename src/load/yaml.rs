@@ -143,12 +143,14 @@ struct Receiver {
 
 impl Receiver {
     /// Called when a node starts; returns whether it is a mapping key.
-    fn enter_node(&mut self, mark: Marker, key_text: Option<&str>) -> bool {
+    fn enter_node(&mut self, mark: Marker, key_text: Option<&str>, starts_mapping: bool) -> bool {
         match self.stack.last_mut() {
             Some(Frame::Map { key }) if key.is_none() => {
                 // A mapping key: remember it, record its position as the entry's.
                 let k = key_text.unwrap_or("").to_owned();
                 *key = Some(k.clone());
+                // A block mapping's own mark is unreliable; its first key marks it.
+                self.record(mark);
                 self.path.push(Step::Key(k));
                 self.record(mark);
                 self.path.pop();
@@ -163,7 +165,9 @@ impl Receiver {
                 let i = *next;
                 *next += 1;
                 self.path.push(Step::Index(i));
-                self.record(mark);
+                if !starts_mapping {
+                    self.record(mark);
+                }
                 false
             }
             None => false,
@@ -194,14 +198,16 @@ impl Receiver {
 impl MarkedEventReceiver for Receiver {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
-            Event::Scalar(text, ..) if !self.enter_node(mark, Some(&text)) => self.leave_node(),
-            Event::Alias(_) if !self.enter_node(mark, None) => self.leave_node(),
+            Event::Scalar(text, ..) if !self.enter_node(mark, Some(&text), false) => {
+                self.leave_node()
+            }
+            Event::Alias(_) if !self.enter_node(mark, None, false) => self.leave_node(),
             Event::MappingStart(..) => {
-                self.enter_node(mark, None);
+                self.enter_node(mark, None, true);
                 self.stack.push(Frame::Map { key: None });
             }
             Event::SequenceStart(..) => {
-                self.enter_node(mark, None);
+                self.enter_node(mark, None, false);
                 self.stack.push(Frame::Seq { next: 0 });
             }
             Event::MappingEnd | Event::SequenceEnd => {
