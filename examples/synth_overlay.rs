@@ -267,8 +267,15 @@ fn write_assets(out: &mut impl Write, rng: &mut Rng, t: &Tenant) -> io::Result<(
             let (data, criticality) = (rng.pick(DATA_CLASSIFICATION), rng.pick(CRITICALITY));
             tags += &format!(", DataClassification: {data}, Criticality: {criticality}");
         }
-        if t.applications > 0 && rng.chance(30) {
-            tags += &format!(", app: app{}", rng.below(t.applications));
+        // Every application gets tagged components (the first assets go round them once);
+        // after that, a third of the assets belong to a random one.
+        if t.applications > 0 && (i < t.applications || rng.chance(30)) {
+            let app = if i < t.applications {
+                i
+            } else {
+                rng.below(t.applications)
+            };
+            tags += &format!(", app: app{app}");
         }
         writeln!(out, "    tags: {{ {tags} }}")?;
         if rng.chance(5) {

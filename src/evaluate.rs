@@ -242,12 +242,16 @@ pub fn evaluate(
                         Some("cloud-platform"),
                         Some(&req.plan),
                         format!(
-                            "{} (tier {}): plan {} is Free in {} ({})",
+                            "{} (tier {}): plan {} is Free in {}{}",
                             a.name,
                             c.tier,
                             req.plan,
                             cx.sub_label(a.subscription.as_deref()),
-                            req.because
+                            if req.because.starts_with("role") {
+                                format!(" (needed for its {})", req.because)
+                            } else {
+                                String::new()
+                            }
                         ),
                         fix,
                     );

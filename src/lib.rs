@@ -37,12 +37,24 @@ pub struct Analysis {
 
 /// Runs the whole pipeline over the inputs.
 pub fn analyze(inputs: &[PathBuf], catalog: &Catalog) -> Result<Analysis, InputErrors> {
+    let clock = std::time::Instant::now();
+    let lap = |stage: &str| {
+        log::debug!(
+            "{stage} done after {:.1} ms",
+            clock.elapsed().as_secs_f64() * 1e3
+        )
+    };
     let loaded = load::load(inputs, catalog)?;
+    lap("load");
     let inventory = loaded.inventory;
     let graph = graph::AssetGraph::build(&inventory);
+    lap("graph");
     let classification = classify::classify(&inventory, &graph, catalog);
+    lap("classify");
     let mapping = map::map(&inventory, &classification, catalog);
+    lap("map");
     let evaluation = evaluate::evaluate(&inventory, &classification, &mapping, catalog);
+    lap("evaluate");
     let mut warnings = loaded.warnings;
     warnings.extend(classification.warnings.iter().cloned());
     warnings.sort();

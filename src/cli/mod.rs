@@ -197,6 +197,11 @@ fn analyze(cli: &Cli, settings: &Settings, a: &args::ReportArgs, view: View) -> 
 
 /// The JSON of a view: the whole report, or the sections the command is about.
 fn json_view(report: &crate::report::Report, view: View) -> anyhow::Result<String> {
+    if view == View::Report {
+        let mut text = serde_json::to_string_pretty(report)?;
+        text.push('\n');
+        return Ok(text);
+    }
     let mut value = serde_json::to_value(report)?;
     let keep: &[&str] = match view {
         View::Report => &[],

@@ -160,13 +160,13 @@ fn detect(display: &str, text: &str) -> Result<Kind, Diagnostic> {
             "an overlay starts with `version: 1`; remove the file from the inputs if it is not one",
         ));
     }
+    if overlay::looks_like_overlay(text) {
+        return Ok(Kind::Overlay);
+    }
     let value: serde_yaml::Value = match serde_yaml::from_str(text) {
         Ok(v) => v,
         Err(e) => return Err(parse_error(display, text, &e)),
     };
-    if overlay::looks_like_overlay(&value) {
-        return Ok(Kind::Overlay);
-    }
     let what = describe_export(&value);
     Err(Diagnostic::error(Location::file(display), format!("not an input mdrplan reads: {what}")).with_help(
         "this version reads overlay files: a YAML or JSON mapping with `version: 1` (see the README)",

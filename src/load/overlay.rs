@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::diag::{Diagnostic, Location};
+use crate::diag::Diagnostic;
 use crate::domain::{Delivery, Exposure, Impact, Routing, Sensitivity, Tenancy};
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -213,16 +213,28 @@ pub fn parse(path: &str, text: &str) -> Result<Overlay, Diagnostic> {
     Ok(overlay)
 }
 
-/// Whether a YAML document looks like an overlay: a mapping with `version` that is not an
-/// analytics rule (which has `version` too, but also a `query`).
-pub fn looks_like_overlay(value: &serde_yaml::Value) -> bool {
-    let Some(map) = value.as_mapping() else {
-        return false;
+/// Whether a document looks like an overlay: it has a top-level `version` key and is not an
+/// analytics rule (which has `version` too, but also a `query`). A first look at the text,
+/// which builds no tree; the typed parse that follows decides.
+pub fn looks_like_overlay(text: &str) -> bool {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('{') {
+        #[derive(Deserialize)]
+        struct Probe {
+            version: Option<serde::de::IgnoredAny>,
+            query: Option<serde::de::IgnoredAny>,
+            #[serde(rename = "queryFrequency")]
+            query_frequency: Option<serde::de::IgnoredAny>,
+        }
+        return serde_json::from_str::<Probe>(text).is_ok_and(|p| {
+            p.version.is_some() && p.query.is_none() && p.query_frequency.is_none()
+        });
+    }
+    let top = |key: &str| {
+        text.lines().any(|l| {
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
     };
-    map.contains_key("version") && !map.contains_key("query") && !map.contains_key("queryFrequency")
-}
-
-/// The location of the whole file, for problems without a position.
-pub fn whole(path: &str) -> Location {
-    Location::file(path)
+    (top("version") || top("\"version\"")) && !top("query") && !top("queryFrequency")
 }

@@ -43,27 +43,44 @@ pub fn decode(path: &str, bytes: &[u8]) -> Result<(String, Encoding), Diagnostic
     if let Some(rest) = bytes.strip_prefix(&[0xFE, 0xFF]) {
         return utf16(path, rest, u16::from_be_bytes).map(|s| (s, Encoding::Utf16Be));
     }
-    if let Some(kind) = sniff_nul(bytes) {
-        return Err(Diagnostic::error(here(), kind).with_help(FIX_ENCODING));
+    match sniff_nul(bytes) {
+        Some(true) => {
+            return Err(Diagnostic::error(
+                here(),
+                "the file looks like UTF-16 without a byte-order mark, which cannot be read safely",
+            )
+            .with_help(FIX_ENCODING));
+        }
+        Some(false) => {
+            return Err(Diagnostic::error(here(), "the file is binary, not text").with_help(
+                "mdrplan reads text inputs (JSON, YAML, CSV): check that this is the file you meant",
+            ));
+        }
+        None => {}
     }
     utf8(path, bytes).map(|s| (s, Encoding::Utf8))
 }
 
-/// Explains a NUL byte in a file without a byte-order mark: UTF-16 that lost its mark, or binary.
-fn sniff_nul(bytes: &[u8]) -> Option<&'static str> {
+/// For a file without a byte-order mark that holds NUL bytes: `Some(true)` when it looks like
+/// UTF-16 that lost its mark, `Some(false)` when it is binary.
+fn sniff_nul(bytes: &[u8]) -> Option<bool> {
     let head = &bytes[..bytes.len().min(4096)];
-    let nuls = head.iter().filter(|b| **b == 0).count();
-    if nuls == 0 {
+    if !head.contains(&0) {
         return None;
     }
-    let even = head.iter().step_by(2).filter(|b| **b == 0).count();
-    let odd = nuls - even;
-    let half = head.len() / 2;
-    if half > 0 && (odd * 10 >= half * 8 || even * 10 >= half * 8) {
-        Some("the file looks like UTF-16 without a byte-order mark, which cannot be read safely")
-    } else {
-        Some("the file is binary, not text")
-    }
+    // UTF-16 text without a mark: one byte of each pair is NUL, the other printable.
+    let looks_utf16 = |zero_at: usize| {
+        let pairs = head.chunks_exact(2);
+        let total = pairs.len().max(1);
+        let matching = pairs
+            .filter(|p| {
+                p[zero_at] == 0
+                    && (p[1 - zero_at].is_ascii_graphic() || p[1 - zero_at].is_ascii_whitespace())
+            })
+            .count();
+        matching * 10 >= total * 9
+    };
+    Some(looks_utf16(0) || looks_utf16(1))
 }
 
 fn utf8(path: &str, bytes: &[u8]) -> Result<String, Diagnostic> {

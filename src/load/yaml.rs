@@ -23,8 +23,8 @@ pub fn to_diagnostic(path: &str, e: &serde_yaml::Error) -> Diagnostic {
     };
     let text = e.to_string();
     let message = strip_position(&text);
-    let help = help_for(message);
-    let mut d = Diagnostic::error(location, message.to_owned());
+    let help = help_for(&message);
+    let mut d = Diagnostic::error(location, message);
     if let Some(help) = help {
         d = d.with_help(help);
     }
@@ -32,11 +32,18 @@ pub fn to_diagnostic(path: &str, e: &serde_yaml::Error) -> Diagnostic {
 }
 
 /// serde_yaml appends " at line L column C"; the location already says it.
-fn strip_position(message: &str) -> &str {
-    match message.rfind(" at line ") {
-        Some(i) if message[i..].contains(" column ") => &message[..i],
-        _ => message,
-    }
+fn strip_position(message: &str) -> String {
+    let Some(i) = message.find(" at line ") else {
+        return message.to_owned();
+    };
+    let rest = &message[i + " at line ".len()..];
+    let digits = |s: &str| s.chars().take_while(char::is_ascii_digit).count();
+    let n = digits(rest);
+    let Some(after) = rest[n..].strip_prefix(" column ") else {
+        return message.to_owned();
+    };
+    let m = digits(after);
+    format!("{}{}", &message[..i], &after[m..])
 }
 
 /// Advice for serde's "unknown field `x`, expected one of `a`, `b`" and "unknown variant"
@@ -67,30 +74,6 @@ fn help_for(message: &str) -> Option<String> {
             None => format!("accepted: {}", expected.join(", ")),
         },
     )
-}
-
-/// One step of a path into a YAML document.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Step {
-    Key(String),
-    Index(usize),
-}
-
-/// Renders a path as `assets[3].depends_on[0]`.
-pub fn render_path(steps: &[Step]) -> String {
-    let mut out = String::new();
-    for step in steps {
-        match step {
-            Step::Key(k) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(k);
-            }
-            Step::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
-    out
 }
 
 /// Positions of every node of a YAML document by path: a mapping entry at its key, a sequence
@@ -134,37 +117,62 @@ enum Frame {
     Seq { next: usize },
 }
 
+/// Walks the parser's events keeping the current path as text, so that recording a position
+/// costs one look-up.
 #[derive(Default)]
 struct Receiver {
     stack: Vec<Frame>,
-    path: Vec<Step>,
+    path: String,
+    lengths: Vec<usize>,
     by_path: HashMap<String, (usize, usize)>,
 }
 
 impl Receiver {
+    fn push_key(&mut self, key: &str) {
+        self.lengths.push(self.path.len());
+        if !self.path.is_empty() {
+            self.path.push('.');
+        }
+        self.path.push_str(key);
+    }
+
+    fn push_index(&mut self, i: usize) {
+        use std::fmt::Write as _;
+        self.lengths.push(self.path.len());
+        let _ = write!(self.path, "[{i}]");
+    }
+
+    fn pop(&mut self) {
+        if let Some(len) = self.lengths.pop() {
+            self.path.truncate(len);
+        }
+    }
+
     /// Called when a node starts; returns whether it is a mapping key.
     fn enter_node(&mut self, mark: Marker, key_text: Option<&str>, starts_mapping: bool) -> bool {
         match self.stack.last_mut() {
             Some(Frame::Map { key }) if key.is_none() => {
                 // A mapping key: remember it, record its position as the entry's.
                 let k = key_text.unwrap_or("").to_owned();
-                *key = Some(k.clone());
                 // A block mapping's own mark is unreliable; its first key marks it.
                 self.record(mark);
-                self.path.push(Step::Key(k));
+                self.push_key(&k);
                 self.record(mark);
-                self.path.pop();
+                self.pop();
+                if let Some(Frame::Map { key }) = self.stack.last_mut() {
+                    *key = Some(k);
+                }
                 true
             }
             Some(Frame::Map { key }) => {
-                let k = key.clone().unwrap_or_default();
-                self.path.push(Step::Key(k));
+                let k = key.take().unwrap_or_default();
+                self.push_key(&k);
                 false
             }
             Some(Frame::Seq { next }) => {
                 let i = *next;
                 *next += 1;
-                self.path.push(Step::Index(i));
+                self.push_index(i);
                 if !starts_mapping {
                     self.record(mark);
                 }
@@ -176,22 +184,16 @@ impl Receiver {
 
     /// Called when a value node ends: its parent mapping expects a key again.
     fn leave_node(&mut self) {
-        match self.stack.last_mut() {
-            Some(Frame::Map { key }) => {
-                *key = None;
-                self.path.pop();
-            }
-            Some(Frame::Seq { .. }) => {
-                self.path.pop();
-            }
-            None => {}
+        if !self.stack.is_empty() {
+            self.pop();
         }
     }
 
     fn record(&mut self, mark: Marker) {
-        self.by_path
-            .entry(render_path(&self.path))
-            .or_insert((mark.line(), mark.col() + 1));
+        if !self.by_path.contains_key(&self.path) {
+            self.by_path
+                .insert(self.path.clone(), (mark.line(), mark.col() + 1));
+        }
     }
 }
 

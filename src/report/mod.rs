@@ -380,7 +380,11 @@ pub fn build(s: &Stages<'_>) -> Report {
         .map(|m| {
             let watched: Vec<&ModuleCoverage> = assets
                 .iter()
-                .flat_map(|a| a.modules.iter().filter(|x| x.id == m.id))
+                .flat_map(|a| {
+                    a.modules
+                        .iter()
+                        .filter(|x| x.id == m.id && x.coverage != Coverage::NotApplicable)
+                })
                 .collect();
             ModuleSummary {
                 id: m.id.clone(),
