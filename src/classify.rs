@@ -32,6 +32,9 @@ pub enum Source {
 pub struct Reason {
     pub source: Source,
     pub text: String,
+    /// Where the value was written, for values set in an input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
     /// For values that flowed along the graph: the node ids from the source to this node.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub path: Vec<String>,
@@ -70,19 +73,8 @@ struct Base {
     reason: Reason,
 }
 
-struct Axis {
-    name: &'static str,
-    levels: &'static [&'static str],
-}
-
-const SENSITIVITY: Axis = Axis {
-    name: "sensitivity",
-    levels: &["public", "internal", "confidential", "restricted"],
-};
-const IMPACT: Axis = Axis {
-    name: "impact",
-    levels: &["low", "medium", "high", "critical"],
-};
+/// Both axes have four levels.
+const LEVELS: u8 = 4;
 
 pub fn classify(inv: &Inventory, graph: &AssetGraph, catalog: &Catalog) -> Classification {
     let mut warnings = Vec::new();
@@ -102,7 +94,8 @@ pub fn classify(inv: &Inventory, graph: &AssetGraph, catalog: &Catalog) -> Class
                 level,
                 reason: Reason {
                     source: Source::Overlay,
-                    text: format!("set for the asset ({})", asset.origin),
+                    text: "set for the asset".into(),
+                    at: Some(asset.origin.to_string()),
                     path: vec![],
                 },
             })
@@ -125,6 +118,7 @@ pub fn classify(inv: &Inventory, graph: &AssetGraph, catalog: &Catalog) -> Class
             let reason = |axis: &str| Reason {
                 source: Source::TypeDefault,
                 text: format!("profile default {axis} for {}", asset.type_name),
+                at: None,
                 path: vec![],
             };
             typed_s[n] = defaults.sensitivity.map(|s| Base {
@@ -141,7 +135,8 @@ pub fn classify(inv: &Inventory, graph: &AssetGraph, catalog: &Catalog) -> Class
         let n = graph.applications[i].index();
         let reason = || Reason {
             source: Source::Overlay,
-            text: format!("set for the application ({})", app.origin),
+            text: "set for the application".into(),
+            at: Some(app.origin.to_string()),
             path: vec![],
         };
         explicit_s[n] = app.declared.sensitivity.map(|s| Base {
@@ -162,22 +157,8 @@ pub fn classify(inv: &Inventory, graph: &AssetGraph, catalog: &Catalog) -> Class
     }
 
     let default = catalog.default_classification();
-    let sens = propagate(
-        inv,
-        graph,
-        &SENSITIVITY,
-        &explicit_s,
-        &typed_s,
-        default.sensitivity as u8,
-    );
-    let imp = propagate(
-        inv,
-        graph,
-        &IMPACT,
-        &explicit_i,
-        &typed_i,
-        default.impact as u8,
-    );
+    let sens = propagate(inv, graph, &explicit_s, &typed_s, default.sensitivity as u8);
+    let imp = propagate(inv, graph, &explicit_i, &typed_i, default.impact as u8);
 
     let make = |n: usize| {
         let (s, sr) = sens[n].clone();
@@ -241,6 +222,7 @@ fn rule_value(
                 reason: Reason {
                     source: Source::Rule,
                     text: rule.label.clone(),
+                    at: Some(rule.origin.to_string()),
                     path: vec![],
                 },
             })
@@ -287,6 +269,7 @@ fn tag_values(
                     reason: Reason {
                         source: Source::Tag,
                         text: format!("tag {key}={value}"),
+                        at: None,
                         path: vec![],
                     },
                 });
@@ -309,7 +292,6 @@ fn tag_values(
 fn propagate(
     inv: &Inventory,
     graph: &AssetGraph,
-    axis: &Axis,
     explicit: &[Option<Base>],
     typed: &[Option<Base>],
     default: u8,
@@ -320,7 +302,7 @@ fn propagate(
     let mut parent: Vec<Option<(usize, Edge)>> = vec![None; n];
     let mut queue = VecDeque::new();
 
-    for level in (0..axis.levels.len() as u8).rev() {
+    for level in (0..LEVELS).rev() {
         for seeds in [explicit, typed] {
             for (i, base) in seeds.iter().enumerate() {
                 if let Some(b) = base
@@ -336,7 +318,7 @@ fn propagate(
                     let v = e.target().index();
                     if settled[v].is_none() {
                         parent[v] = Some((u, *e.weight()));
-                        let reason = graph_reason(inv, graph, axis, level, v, &parent);
+                        let reason = graph_reason(inv, graph, v, &parent);
                         settled[v] = Some((level, reason));
                         queue.push_back(v);
                     }
@@ -353,7 +335,8 @@ fn propagate(
                     default,
                     Reason {
                         source: Source::Default,
-                        text: format!("profile default {}: nothing classifies it", axis.name),
+                        text: "profile default: nothing classifies it".into(),
+                        at: None,
                         path: vec![],
                     },
                 )
@@ -380,8 +363,6 @@ fn node_id(inv: &Inventory, n: Node) -> String {
 fn graph_reason(
     inv: &Inventory,
     graph: &AssetGraph,
-    axis: &Axis,
-    level: u8,
     v: usize,
     parent: &[Option<(usize, Edge)>],
 ) -> Reason {
@@ -405,23 +386,19 @@ fn graph_reason(
         Edge::ChildOf => format!("parent of {}", node_label(inv, from_node)),
         Edge::NodesOn => format!("runs the nodes of {}", node_label(inv, from_node)),
     };
-    let labels: Vec<String> = chain
-        .iter()
-        .map(|i| node_label(inv, g[petgraph::graph::NodeIndex::new(*i)]))
-        .collect();
-    let value = axis.levels[level as usize];
     let text = if chain.len() > 2 {
-        format!(
-            "{near} ({} {value} from {})",
-            axis.name,
-            labels.join(" -> ")
-        )
+        let before: Vec<String> = chain[..chain.len() - 1]
+            .iter()
+            .map(|i| node_label(inv, g[petgraph::graph::NodeIndex::new(*i)]))
+            .collect();
+        format!("{near}, from {}", before.join(" -> "))
     } else {
-        format!("{near} ({} {value})", axis.name)
+        near
     };
     Reason {
         source: Source::Graph,
         text,
+        at: None,
         path: chain
             .iter()
             .map(|i| node_id(inv, g[petgraph::graph::NodeIndex::new(*i)]))
@@ -491,7 +468,7 @@ pub(crate) mod tests {
         assert_eq!(c.assets[0].tier, Tier(1));
         assert_eq!(
             c.assets[0].impact_reason.text,
-            "component of application erp (impact critical)"
+            "component of application erp"
         );
         assert_eq!(c.assets[1].tier, Tier(1));
         assert_eq!(c.assets[1].impact_reason.source, Source::Graph);

@@ -224,8 +224,9 @@ pub struct Licence {
 pub struct ClassifyRule {
     pub selector: Selector,
     pub set: PartialAxes,
-    /// How the rule is named in reasons, e.g. `classify rule 2 (overlay.yaml:14)`.
+    /// How the rule is named in reasons, e.g. `classify rule 2`.
     pub label: String,
+    pub origin: Location,
 }
 
 /// What one input file was taken to be.

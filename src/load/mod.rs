@@ -160,6 +160,12 @@ fn detect(display: &str, text: &str) -> Result<Kind, Diagnostic> {
             "an overlay starts with `version: 1`; remove the file from the inputs if it is not one",
         ));
     }
+    let trimmed = text.trim_start();
+    if (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text)
+    {
+        return Err(json_error(display, &e));
+    }
     if overlay::looks_like_overlay(text) {
         return Ok(Kind::Overlay);
     }
@@ -179,15 +185,7 @@ fn parse_error(display: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
     if (trimmed.starts_with('{') || trimmed.starts_with('['))
         && let Err(je) = serde_json::from_str::<serde::de::IgnoredAny>(text)
     {
-        {
-            return Diagnostic::error(
-                Location::at(display, je.line(), je.column()),
-                format!("invalid JSON: {}", strip_json_position(&je.to_string())),
-            )
-            .with_help(
-                "fix the JSON at that position, or export the file again if it was cut off",
-            );
-        }
+        return json_error(display, &je);
     }
     let mut d = yaml::to_diagnostic(display, e);
     d.message = format!("invalid YAML: {}", d.message);
@@ -196,6 +194,19 @@ fn parse_error(display: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
             Some("fix the YAML at that position (indentation, quotes, a missing colon)".into());
     }
     d
+}
+
+fn json_error(display: &str, e: &serde_json::Error) -> Diagnostic {
+    let what = if e.is_eof() {
+        "the JSON ends too early"
+    } else {
+        "invalid JSON"
+    };
+    Diagnostic::error(
+        Location::at(display, e.line(), e.column()),
+        format!("{what}: {}", strip_json_position(&e.to_string())),
+    )
+    .with_help("fix the JSON at that position, or export the file again if it was cut off")
 }
 
 fn strip_json_position(message: &str) -> &str {
@@ -400,8 +411,8 @@ impl<'a> Builder<'a> {
             else {
                 continue;
             };
-            let location = at(&path);
-            let label = format!("classify rule {} ({})", i + 1, location);
+            let origin = at(&path);
+            let label = format!("classify rule {}", i + 1);
             self.inv.classify_rules.push(ClassifyRule {
                 selector,
                 set: PartialAxes {
@@ -409,6 +420,7 @@ impl<'a> Builder<'a> {
                     impact: rule.impact,
                 },
                 label,
+                origin,
             });
         }
 

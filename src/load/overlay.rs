@@ -198,7 +198,17 @@ fn single_tenant() -> Tenancy {
 
 /// Parses an overlay's text, checking its version.
 pub fn parse(path: &str, text: &str) -> Result<Overlay, Diagnostic> {
-    let overlay: Overlay = super::yaml::from_str(path, text)?;
+    let overlay: Overlay = super::yaml::from_str(path, text).map_err(|mut d| {
+        if d.help.is_none() {
+            d.help = Some(if d.message.contains("while ") {
+                "check the YAML at that position: indentation, quotes, a missing colon or dash"
+                    .into()
+            } else {
+                "the overlay format is described in the README, under \"The overlay file\"".into()
+            });
+        }
+        d
+    })?;
     if overlay.version != 1 {
         let positions = super::yaml::Positions::index(text);
         return Err(Diagnostic::error(

@@ -226,36 +226,31 @@ fn tiers(out: &mut String, r: &Report, style: Style, important_only: bool) {
         let _ = writeln!(out, "none");
         return;
     }
-    let mut t = table(
-        style,
-        &[
-            "tier",
-            "asset",
-            "class",
-            "sensitivity",
-            "impact",
-            "coverage",
-            "why",
-        ],
-    );
+    let mut headers = vec!["tier", "asset", "class", "sensitivity", "impact"];
+    if important_only {
+        headers.push("coverage");
+    }
+    headers.push("why");
+    let mut t = table(style, &headers);
     for a in rows.iter().take(MAX_ROWS) {
-        let why = if a.reasons.sensitivity.text == a.reasons.impact.text {
-            a.reasons.impact.text.clone()
+        let (s, i) = (&a.reasons.sensitivity, &a.reasons.impact);
+        let why = if s.text == i.text {
+            s.text.clone()
         } else {
-            format!(
-                "{}: {}\n{}: {}",
-                a.sensitivity, a.reasons.sensitivity.text, a.impact, a.reasons.impact.text
-            )
+            format!("{}: {}\n{}: {}", a.sensitivity, s.text, a.impact, i.text)
         };
-        t.add_row(vec![
+        let mut row = vec![
             Cell::new(a.tier),
             Cell::new(clean(&a.name)),
             Cell::new(a.class.as_deref().unwrap_or("(unknown type)")),
             Cell::new(a.sensitivity),
             Cell::new(a.impact),
-            coverage_cell(a.coverage),
-            Cell::new(clean(&why)),
-        ]);
+        ];
+        if important_only {
+            row.push(coverage_cell(a.coverage));
+        }
+        row.push(Cell::new(clean(&why)));
+        t.add_row(row);
     }
     let _ = writeln!(out, "{t}");
     more(out, rows.len());

@@ -1,0 +1,732 @@
+//! The command line as a user meets it: every command, every exit code, and the bad inputs of
+//! DESIGN.md section 11, each with one clear message.
+
+mod common;
+
+use assert_cmd::Command;
+use common::fixture;
+use predicates::prelude::*;
+use predicates::str::contains;
+
+fn mdrplan() -> Command {
+    let mut cmd = Command::cargo_bin("mdrplan").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .env("COLUMNS", "120");
+    cmd
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let out = mdrplan()
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().is_some_and(|c| c < 2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn findings<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .collect()
+}
+
+#[test]
+fn report_on_company_c_is_readable_and_exits_1() {
+    mdrplan()
+        .args(["report", "examples/company-c"])
+        .assert()
+        .code(1)
+        .stdout(contains(
+            "saas-provider (PaaS monitoring need high-very-high)",
+        ))
+        .stdout(contains("Findings, worst first"))
+        .stdout(contains("Coverage by module"))
+        .stdout(contains("Applications"))
+        .stdout(contains("\u{1b}[").not());
+}
+
+#[test]
+fn json_report_has_the_design_keys() {
+    let r = json(&["report", "examples/company-c"]);
+    for key in [
+        "schema_version",
+        "tool",
+        "profile",
+        "inputs",
+        "organization",
+        "summary",
+        "assets",
+        "findings",
+        "plan",
+    ] {
+        assert!(r.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(r["schema_version"], 1);
+    for key in ["name", "archetype", "paas_monitoring_need"] {
+        assert!(r["organization"].get(key).is_some(), "organization.{key}");
+    }
+    for key in ["critical", "high", "medium", "low", "info"] {
+        assert!(
+            r["summary"]["findings"][key].is_u64(),
+            "summary.findings.{key}"
+        );
+    }
+    for key in ["id", "assets", "covered"] {
+        assert!(
+            r["summary"]["modules"][0].get(key).is_some(),
+            "summary.modules[].{key}"
+        );
+    }
+    let asset = &r["assets"][0];
+    for key in [
+        "id",
+        "name",
+        "type",
+        "class",
+        "subscription",
+        "sensitivity",
+        "impact",
+        "tier",
+        "reasons",
+        "modules",
+        "plan",
+        "coverage",
+    ] {
+        assert!(asset.get(key).is_some(), "assets[].{key}");
+    }
+    let finding = &r["findings"][0];
+    for key in [
+        "rule",
+        "severity",
+        "asset",
+        "subscription",
+        "module",
+        "plan",
+        "message",
+        "remediation",
+        "fingerprint",
+    ] {
+        assert!(finding.get(key).is_some(), "findings[].{key}");
+    }
+    for key in ["defender", "licences", "monthly_usd"] {
+        assert!(r["plan"].get(key).is_some(), "plan.{key}");
+    }
+    assert!(
+        r["plan"]["monthly_usd"]["current"].is_null(),
+        "no prices yet: unknown, never 0"
+    );
+}
+
+#[test]
+fn company_a_is_traditional_with_p2_and_sql_findings() {
+    let r = json(&["report", "examples/company-a"]);
+    assert_eq!(r["organization"]["archetype"], "traditional");
+    assert_eq!(r["organization"]["paas_monitoring_need"], "low-medium");
+    assert!(
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["module"] != "custom-application")
+    );
+
+    let p2: Vec<_> = findings(&r, "servers-p2-required")
+        .iter()
+        .map(|f| f["asset"].as_str().unwrap())
+        .collect();
+    for server in ["vm-erp-app01", "vm-erp-app02", "vm-erp-sql01"] {
+        assert!(
+            p2.contains(&server),
+            "{server} is business-critical and needs P2: {p2:?}"
+        );
+    }
+    let sql = r["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "vm-erp-sql01")
+        .unwrap();
+    assert_eq!(sql["tier"], 1);
+    let plans: Vec<_> = sql["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["plan"].as_str().unwrap())
+        .collect();
+    assert!(plans.contains(&"SqlServerVirtualMachines"), "{plans:?}");
+    let off = findings(&r, "defender-plan-off");
+    assert!(
+        off.iter()
+            .any(|f| f["asset"] == "vm-erp-sql01" && f["plan"] == "SqlServerVirtualMachines")
+    );
+}
+
+#[test]
+fn company_b_is_internal_paas_with_plan_off_findings() {
+    let r = json(&["report", "examples/company-b"]);
+    assert_eq!(r["organization"]["archetype"], "internal-paas");
+    let off: Vec<_> = findings(&r, "defender-plan-off")
+        .iter()
+        .map(|f| f["plan"].as_str().unwrap())
+        .collect();
+    for plan in ["AppServices", "CosmosDbs", "Containers"] {
+        assert!(
+            off.contains(&plan),
+            "{plan} is off on PaaS resources: {off:?}"
+        );
+    }
+    assert!(!findings(&r, "plan-does-not-cover").is_empty());
+    assert!(!findings(&r, "deprecated-plan").is_empty());
+}
+
+#[test]
+fn company_c_has_serious_custom_application_findings() {
+    let r = json(&["report", "examples/company-c"]);
+    assert_eq!(r["organization"]["archetype"], "saas-provider");
+    assert_eq!(r["organization"]["paas_monitoring_need"], "high-very-high");
+    let custom: Vec<_> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["rule"].as_str().unwrap().starts_with("custom-app") && f["application"] == "ledger"
+        })
+        .collect();
+    assert!(!custom.is_empty());
+    assert!(
+        custom
+            .iter()
+            .all(|f| f["severity"] == "high" || f["severity"] == "critical"),
+        "{custom:#?}"
+    );
+    mdrplan()
+        .args(["gaps", "examples/company-c"])
+        .assert()
+        .code(1);
+    mdrplan()
+        .args(["gaps", "examples/company-c", "--fail-on", "never"])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn classify_shows_the_path_to_a_dependency() {
+    mdrplan()
+        .env("COLUMNS", "200")
+        .args(["classify", "examples/company-a"])
+        .assert()
+        .code(0)
+        .stdout(contains("depends on it: vm-erp-app0"))
+        .stdout(contains("from application erp -> vm-erp-app0"));
+    let r = json(&["classify", "examples/company-a"]);
+    let sql = r["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "vm-erp-sql01")
+        .unwrap();
+    let path = sql["reasons"]["impact"]["path"].as_array().unwrap();
+    assert_eq!(path.first().unwrap(), "erp");
+    assert_eq!(path.last().unwrap(), "vm-erp-sql01");
+    assert!(
+        r.get("findings").is_none(),
+        "classify shows classification only"
+    );
+}
+
+#[test]
+fn every_asset_appears_exactly_once() {
+    for company in ["a", "b", "c"] {
+        let dir = format!("examples/company-{company}");
+        let text =
+            std::fs::read_to_string(format!("{}/{dir}/overlay.yaml", env!("CARGO_MANIFEST_DIR")))
+                .unwrap();
+        let overlay: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let mut declared: Vec<String> = overlay["assets"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_owned())
+            .collect();
+        declared.sort();
+        let r = json(&["report", &dir]);
+        let reported: Vec<String> = r["assets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(reported, declared, "company {company}");
+        assert_eq!(r["summary"]["assets"], declared.len());
+    }
+}
+
+#[test]
+fn plan_and_gaps_views() {
+    mdrplan()
+        .args(["plan", "examples/company-b"])
+        .assert()
+        .code(0)
+        .stdout(contains("Defender plans per subscription"))
+        .stdout(contains("Licences"));
+    mdrplan()
+        .args(["gaps", "examples/company-a", "--fail-on", "critical"])
+        .assert()
+        .code(1)
+        .stdout(contains("defender-plan-off"));
+    let r = json(&["plan", "examples/company-b"]);
+    assert!(
+        r["plan"]["defender"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["plan"] == "CosmosDbs" && d["state"] == "off")
+    );
+}
+
+#[test]
+fn output_is_written_atomically_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    mdrplan()
+        .args([
+            "report",
+            "examples/company-a",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--output",
+        ])
+        .arg(&out)
+        .assert()
+        .code(0)
+        .stdout("");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(written["organization"]["archetype"], "traditional");
+    let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(leftovers, 1, "no temporary file left behind");
+
+    mdrplan()
+        .args([
+            "report",
+            "examples/company-a",
+            "--output",
+            "no/such/folder/report.txt",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot write"));
+}
+
+#[test]
+fn same_inputs_in_any_order_give_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(format!(
+        "{}/examples/company-b/overlay.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    std::fs::write(dir.path().join("one.yaml"), &text).unwrap();
+    std::fs::write(
+        dir.path().join("two.yaml"),
+        "version: 1\nassets:\n  - { id: extra-vm, type: server }\n",
+    )
+    .unwrap();
+    let run = |first: &str, second: &str| {
+        mdrplan()
+            .current_dir(dir.path())
+            .args(["report", "--format", "json", first, second])
+            .output()
+            .unwrap()
+            .stdout
+    };
+    let a = run("one.yaml", "two.yaml");
+    let b = run("two.yaml", "one.yaml");
+    assert!(!a.is_empty());
+    assert_eq!(a, b);
+}
+
+#[test]
+fn validate_says_what_each_file_is() {
+    mdrplan()
+        .args(["validate", "examples/company-b"])
+        .assert()
+        .code(0)
+        .stdout(contains("examples/company-b/overlay.yaml: overlay,"))
+        .stdout(contains("ok: 1 file(s)"));
+}
+
+#[test]
+fn rules_lists_the_catalogue_and_explains_one() {
+    mdrplan()
+        .args(["rules"])
+        .assert()
+        .code(0)
+        .stdout(contains("servers-p2-required"))
+        .stdout(contains("custom-app-alert-rule-not-found"));
+    mdrplan()
+        .args(["rules", "explain", "servers-p2-required"])
+        .assert()
+        .code(0)
+        .stdout(contains("Why it matters"))
+        .stdout(contains("Base severity: medium"));
+    mdrplan()
+        .args(["rules", "explain", "server-p2-required"])
+        .assert()
+        .code(2)
+        .stderr(contains("did you mean `servers-p2-required`?"));
+    let list = json(&["rules"]);
+    assert_eq!(list.as_array().unwrap().len(), 16);
+}
+
+#[test]
+fn profiles_are_listed_and_shown() {
+    mdrplan()
+        .args(["profiles"])
+        .assert()
+        .code(0)
+        .stdout(contains("standard"))
+        .stdout(contains("strict"));
+    mdrplan()
+        .args(["profiles", "show", "standard"])
+        .assert()
+        .code(0)
+        .stdout(contains("name: standard"))
+        .stdout(contains("VirtualMachines"));
+    mdrplan()
+        .args(["profiles", "show", "strict"])
+        .assert()
+        .code(0)
+        .stdout(contains("name: strict"))
+        .stdout(contains("SqlServerVirtualMachines"));
+    mdrplan()
+        .args(["profiles", "show", "standard", "--raw"])
+        .assert()
+        .code(0)
+        .stdout(contains("#"));
+    mdrplan()
+        .args(["profiles", "show", "standrad"])
+        .assert()
+        .code(2)
+        .stderr(contains("did you mean `standard`?"));
+}
+
+#[test]
+fn a_user_profile_extends_and_overrides_the_built_in_one() {
+    let r = json(&[
+        "-p",
+        fixture("profiles/extends-standard.yaml").to_str().unwrap(),
+        "report",
+        "examples/company-a",
+    ]);
+    assert_eq!(r["profile"]["name"], "customer");
+    assert_eq!(
+        r["profile"]["extends"],
+        serde_json::json!(["standard", "customer"])
+    );
+    let standard = json(&["report", "examples/company-a"]);
+    let count = |r: &serde_json::Value| findings(r, "servers-p2-required").len();
+    assert!(
+        count(&r) > count(&standard),
+        "tier 3 servers now need P2 too"
+    );
+}
+
+#[test]
+fn a_broken_user_profile_is_refused_with_its_location() {
+    mdrplan()
+        .args([
+            "-p",
+            fixture("profiles/unknown-key.yaml").to_str().unwrap(),
+            "report",
+            "examples/company-a",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("unknown-key.yaml:5:5"))
+        .stderr(contains("did you mean `sub_plans`?"));
+    mdrplan()
+        .args([
+            "-p",
+            fixture("profiles/dangling.yaml").to_str().unwrap(),
+            "report",
+            "examples/company-a",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("dangling.yaml:5:5"))
+        .stderr(contains("unknown class `gadget`"))
+        .stderr(contains("unknown plan `VirtualMachine`"))
+        .stderr(contains("did you mean `VirtualMachines`?"));
+    mdrplan()
+        .args(["-p", "no-such-profile", "rules"])
+        .assert()
+        .code(2)
+        .stderr(contains("built-in profiles: standard, strict"));
+}
+
+#[test]
+fn strict_profile_asks_more() {
+    let standard = json(&["report", "examples/company-a"]);
+    let strict = json(&["-p", "strict", "report", "examples/company-a"]);
+    let count = |r: &serde_json::Value| findings(r, "servers-p2-required").len();
+    assert!(count(&strict) > count(&standard));
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    mdrplan().args(["report"]).assert().code(2);
+    mdrplan()
+        .args(["report", "examples/company-a", "--format", "xml"])
+        .assert()
+        .code(2);
+    mdrplan().args(["frobnicate"]).assert().code(2);
+    mdrplan()
+        .args(["--help"])
+        .assert()
+        .code(0)
+        .stdout(contains("Exit codes"));
+}
+
+/// Runs validate on a bad input and checks the one message it gives.
+fn refuse(file: &str, code: i32, location: &str, message: &str, help: &str) {
+    let path = format!("tests/fixtures/bad/{file}");
+    let out = mdrplan().args(["validate", &path]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{file}: {stderr}");
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.contains(&format!("{path}{location}")),
+        "{file}: location {location} in {first}"
+    );
+    assert!(stderr.contains(message), "{file}: {message} in {stderr}");
+    assert!(stderr.contains(help), "{file}: help {help} in {stderr}");
+    assert!(!stderr.contains("panicked"), "{file}");
+}
+
+#[test]
+fn mistyped_key() {
+    refuse(
+        "mistyped-key.yaml",
+        2,
+        ":5:5",
+        "unknown field `sensitivty`",
+        "did you mean `sensitivity`?",
+    );
+}
+
+#[test]
+fn unknown_value() {
+    refuse(
+        "unknown-value.yaml",
+        2,
+        ":5:13",
+        "unknown variant `huge`",
+        "accepted: low, medium, high, critical",
+    );
+}
+
+#[test]
+fn broken_yaml() {
+    refuse(
+        "broken.yaml",
+        2,
+        ":5:4",
+        "did not find expected '-' indicator",
+        "help:",
+    );
+}
+
+#[test]
+fn broken_json() {
+    refuse(
+        "broken.json",
+        2,
+        ":1:56",
+        "invalid JSON",
+        "export the file again",
+    );
+}
+
+#[test]
+fn empty_file() {
+    refuse("empty.yaml", 2, ":", "the file is empty", "version: 1");
+}
+
+#[test]
+fn alias_bomb_ends_quickly() {
+    let start = std::time::Instant::now();
+    refuse(
+        "alias-bomb.yaml",
+        2,
+        ":",
+        "repetition limit exceeded",
+        "aliases",
+    );
+    refuse("alias-bomb-overlay.yaml", 2, ":2:", "invalid type", "");
+    assert!(start.elapsed().as_secs() < 10);
+}
+
+#[test]
+fn dangling_depends_on() {
+    refuse(
+        "dangling-depends-on.yaml",
+        2,
+        ":5:18",
+        "`bb` names no asset",
+        "did you mean `b`?",
+    );
+}
+
+#[test]
+fn unknown_plan_and_state() {
+    refuse(
+        "unknown-plan.yaml",
+        2,
+        ":4:",
+        "unknown Defender plan `VirtualMachine`",
+        "did you mean `VirtualMachines`?",
+    );
+    mdrplan()
+        .args(["validate", "tests/fixtures/bad/unknown-plan.yaml"])
+        .assert()
+        .stderr(contains("unknown state `PerVault` for plan KeyVaults"))
+        .stderr(contains("did you mean `PerKeyVault`?"));
+}
+
+#[test]
+fn cycle_is_a_warning_and_the_report_still_comes() {
+    mdrplan()
+        .args(["validate", "tests/fixtures/bad/cycle.yaml"])
+        .assert()
+        .code(0)
+        .stderr(contains("warning: tests/fixtures/bad/cycle.yaml:3:"))
+        .stderr(contains("dependency cycle between a, b"));
+    let r = json(&["classify", "tests/fixtures/bad/cycle.yaml"]);
+    let tiers: Vec<_> = r["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["tier"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        tiers,
+        [2, 2],
+        "the cycle passes `high` round once and stops"
+    );
+}
+
+#[test]
+fn missing_file() {
+    mdrplan()
+        .args(["validate", "tests/fixtures/bad/not-there.yaml"])
+        .assert()
+        .code(2)
+        .stderr(contains("not-there.yaml: no such file or folder"));
+}
+
+#[test]
+fn binary_and_utf16_without_bom_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = dir.path().join("tool.json");
+    std::fs::write(
+        &binary,
+        [
+            0x7Fu8, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0x3E, 0,
+        ],
+    )
+    .unwrap();
+    mdrplan()
+        .arg("validate")
+        .arg(&binary)
+        .assert()
+        .code(2)
+        .stderr(contains("the file is binary"));
+
+    let utf16: Vec<u8> = "version: 1\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let no_bom = dir.path().join("overlay.yaml");
+    std::fs::write(&no_bom, &utf16).unwrap();
+    mdrplan()
+        .arg("validate")
+        .arg(&no_bom)
+        .assert()
+        .code(2)
+        .stderr(contains("UTF-16 without a byte-order mark"));
+
+    let mut with_bom = vec![0xFF, 0xFE];
+    with_bom.extend(
+        "version: 1\r\nassets:\r\n  - { id: a, type: server }\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    let ok = dir.path().join("windows.yaml");
+    std::fs::write(&ok, &with_bom).unwrap();
+    mdrplan()
+        .arg("validate")
+        .arg(&ok)
+        .assert()
+        .code(0)
+        .stdout(contains("overlay, 1 records"));
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    use std::io::Read;
+    use std::process::{Command as Std, Stdio};
+    let mut child = Std::new(assert_cmd::cargo::cargo_bin("mdrplan"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "report",
+            "examples/company-c",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn color_is_off_when_piped_and_forced_with_always() {
+    mdrplan()
+        .args(["report", "examples/company-a"])
+        .assert()
+        .stdout(contains("\u{1b}[").not());
+    mdrplan()
+        .args(["--color", "always", "report", "examples/company-a"])
+        .assert()
+        .stdout(contains("\u{1b}["));
+}
