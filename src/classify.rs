@@ -382,7 +382,7 @@ fn graph_reason(
     let near = match edge {
         Edge::Component => format!("component of {}", node_label(inv, from_node)),
         Edge::DependsOn => format!("depends on it: {}", node_label(inv, from_node)),
-        Edge::HostedOn => format!("runs it: {}", node_label(inv, from_node)),
+        Edge::HostedOn => format!("hosts {}", node_label(inv, from_node)),
         Edge::ChildOf => format!("parent of {}", node_label(inv, from_node)),
         Edge::NodesOn => format!("runs the nodes of {}", node_label(inv, from_node)),
     };

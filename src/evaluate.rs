@@ -735,6 +735,9 @@ mod tests {
             fingerprint(Rule::ServersP2Required, "vm-1")
         );
         // A changed fingerprint breaks every user's baseline: this value must never change.
-        assert_eq!(fingerprint(Rule::DefenderPlanOff, "vm-1"), "2eb85e6908df6dc22b2dd5d3fa83b8c8");
+        assert_eq!(
+            fingerprint(Rule::DefenderPlanOff, "vm-1"),
+            "2eb85e6908df6dc22b2dd5d3fa83b8c8"
+        );
     }
 }

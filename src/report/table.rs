@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
+use comfy_table::{Attribute, Cell, Color, ColumnConstraint, ContentArrangement, Table, Width};
 
 use super::Report;
 use crate::domain::{Coverage, Severity};
@@ -82,6 +82,20 @@ fn table(style: Style, headers: &[&str]) -> Table {
             .map(|h| Cell::new(h).add_attribute(Attribute::Bold)),
     );
     t
+}
+
+/// Keeps the short columns whole, so that only the last, the prose, wraps; it keeps room
+/// enough to be read.
+fn keep_whole(t: &mut Table, columns: &[usize]) {
+    for i in columns {
+        if let Some(c) = t.column_mut(*i) {
+            c.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
+    let last = t.column_count().saturating_sub(1);
+    if let Some(c) = t.column_mut(last) {
+        c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(32)));
+    }
 }
 
 fn heading(out: &mut String, style: Style, text: &str) {
@@ -192,6 +206,7 @@ fn findings(out: &mut String, r: &Report, style: Style) {
             Cell::new(clean(&f.message)),
         ]);
     }
+    keep_whole(&mut t, &[0, 1, 2]);
     let _ = writeln!(out, "{t}");
     more(out, r.findings.len());
 }
@@ -228,6 +243,7 @@ fn tiers(out: &mut String, r: &Report, style: Style, important_only: bool) {
     }
     let mut headers = vec!["tier", "asset", "class", "sensitivity", "impact"];
     if important_only {
+        headers.remove(2);
         headers.push("coverage");
     }
     headers.push("why");
@@ -239,19 +255,19 @@ fn tiers(out: &mut String, r: &Report, style: Style, important_only: bool) {
         } else {
             format!("{}: {}\n{}: {}", a.sensitivity, s.text, a.impact, i.text)
         };
-        let mut row = vec![
-            Cell::new(a.tier),
-            Cell::new(clean(&a.name)),
-            Cell::new(a.class.as_deref().unwrap_or("(unknown type)")),
-            Cell::new(a.sensitivity),
-            Cell::new(a.impact),
-        ];
+        let mut row = vec![Cell::new(a.tier), Cell::new(clean(&a.name))];
+        if !important_only {
+            row.push(Cell::new(a.class.as_deref().unwrap_or("(unknown type)")));
+        }
+        row.push(Cell::new(a.sensitivity));
+        row.push(Cell::new(a.impact));
         if important_only {
             row.push(coverage_cell(a.coverage));
         }
         row.push(Cell::new(clean(&why)));
         t.add_row(row);
     }
+    keep_whole(&mut t, &(0..headers.len() - 1).collect::<Vec<_>>());
     let _ = writeln!(out, "{t}");
     more(out, rows.len());
     let counts: Vec<String> = r
