@@ -1,6 +1,7 @@
 //! Reading the inputs: files and folders, their encodings, what kind of input each one is,
 //! and the overlay's facts turned into the [`Inventory`].
 
+pub mod exports;
 pub mod overlay;
 pub mod text;
 pub mod yaml;
