@@ -2,17 +2,21 @@
 //! each, and the tier that follows. Sources, strongest first: the asset's own entry, classify
 //! rules, tags, what flows along the graph, the profile's default for the type, and finally the
 //! profile's default (which raises `unclassified-asset`). Propagation only raises a value.
+//!
+//! Reasons are kept compact ([`Why`]: a few bytes per asset) and put into words only when a
+//! report asks for them ([`Classification::reason`]).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use petgraph::Direction;
+use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Location};
 use crate::domain::{Impact, Sensitivity, Tier};
 use crate::graph::{AssetGraph, Cycle, Edge, Node};
-use crate::inventory::{AssetIndex, Inventory};
+use crate::inventory::{Asset, AssetIndex, Inventory, Origin, Sym};
 use crate::profile::{Catalog, normalize_tag};
 
 /// Where a classification value came from.
@@ -27,7 +31,40 @@ pub enum Source {
     Default,
 }
 
-/// Why an axis has its value.
+/// Why an axis has its value, in compact form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// Written for the asset or application itself.
+    Overlay,
+    /// Set by the classify rule with this index.
+    Rule(u32),
+    Tag {
+        key: Sym,
+        value: Sym,
+    },
+    /// Flowed from graph node `from` along an edge of this kind.
+    Graph {
+        from: u32,
+        edge: Edge,
+    },
+    TypeDefault,
+    Default,
+}
+
+impl Why {
+    pub fn source(self) -> Source {
+        match self {
+            Why::Overlay => Source::Overlay,
+            Why::Rule(_) => Source::Rule,
+            Why::Tag { .. } => Source::Tag,
+            Why::Graph { .. } => Source::Graph,
+            Why::TypeDefault => Source::TypeDefault,
+            Why::Default => Source::Default,
+        }
+    }
+}
+
+/// Why an axis has its value, in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reason {
     pub source: Source,
@@ -40,21 +77,42 @@ pub struct Reason {
     pub path: Vec<String>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Axis {
+    Sensitivity,
+    Impact,
+}
+
+impl Axis {
+    fn name(self) -> &'static str {
+        match self {
+            Axis::Sensitivity => "sensitivity",
+            Axis::Impact => "impact",
+        }
+    }
+}
+
 /// The classification of one asset or application.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Classified {
     pub sensitivity: Sensitivity,
     pub impact: Impact,
     pub tier: Tier,
-    pub sensitivity_reason: Reason,
-    pub impact_reason: Reason,
+    pub sensitivity_why: Why,
+    pub impact_why: Why,
 }
 
 impl Classified {
     /// Whether either axis fell back to the profile's default.
     pub fn defaulted(&self) -> bool {
-        self.sensitivity_reason.source == Source::Default
-            || self.impact_reason.source == Source::Default
+        self.sensitivity_why == Why::Default || self.impact_why == Why::Default
+    }
+
+    fn why(&self, axis: Axis) -> Why {
+        match axis {
+            Axis::Sensitivity => self.sensitivity_why,
+            Axis::Impact => self.impact_why,
+        }
     }
 }
 
@@ -66,123 +124,97 @@ pub struct Classification {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// A value on one axis before propagation, as a level 0..=3.
-#[derive(Clone)]
-struct Base {
-    level: u8,
-    reason: Reason,
-}
-
 /// Both axes have four levels.
 const LEVELS: u8 = 4;
 
+/// A value on one axis before propagation, as a level 0..=3.
+type Base = Option<(u8, Why)>;
+
 pub fn classify(inv: &Inventory, graph: &AssetGraph, catalog: &Catalog) -> Classification {
     let mut warnings = Vec::new();
-    let rule_matches = match_rules(inv, catalog);
     let nodes = graph.graph.node_count();
+    let (rule_s, rule_i) = rule_values(inv, catalog);
+    let mut tags = TagReader::new(catalog);
 
-    let mut explicit_s: Vec<Option<Base>> = vec![None; nodes];
-    let mut explicit_i: Vec<Option<Base>> = vec![None; nodes];
-    let mut typed_s: Vec<Option<Base>> = vec![None; nodes];
-    let mut typed_i: Vec<Option<Base>> = vec![None; nodes];
-    let mut tag_problems: BTreeMap<(String, String), (usize, Location)> = BTreeMap::new();
+    let mut explicit_s: Vec<Base> = vec![None; nodes];
+    let mut explicit_i: Vec<Base> = vec![None; nodes];
+    let mut typed_s: Vec<Base> = vec![None; nodes];
+    let mut typed_i: Vec<Base> = vec![None; nodes];
 
     for (i, asset) in inv.assets.iter().enumerate() {
         let n = graph.assets[i].index();
-        let declared = |level: Option<u8>| {
-            level.map(|level| Base {
-                level,
-                reason: Reason {
-                    source: Source::Overlay,
-                    text: "set for the asset".into(),
-                    at: Some(asset.origin.to_string()),
-                    path: vec![],
-                },
-            })
-        };
-        let tags = tag_values(asset, catalog, &mut tag_problems);
-        explicit_s[n] = declared(asset.declared.sensitivity.map(|s| s as u8))
-            .or_else(|| {
-                rule_value(&rule_matches, i, inv, |r| {
-                    r.set.sensitivity.map(|s| s as u8)
-                })
-            })
-            .or(tags.0);
-        explicit_i[n] = declared(asset.declared.impact.map(|s| s as u8))
-            .or_else(|| rule_value(&rule_matches, i, inv, |r| r.set.impact.map(|s| s as u8)))
-            .or(tags.1);
+        let (tag_s, tag_i) = tags.read(inv, asset);
+        explicit_s[n] = asset
+            .declared
+            .sensitivity
+            .map(|s| (s as u8, Why::Overlay))
+            .or(rule_s[i])
+            .or(tag_s);
+        explicit_i[n] = asset
+            .declared
+            .impact
+            .map(|v| (v as u8, Why::Overlay))
+            .or(rule_i[i])
+            .or(tag_i);
+        // The type's default counts only where nothing explicit classifies the asset.
         if let Some(defaults) = catalog
-            .resource_type(&asset.type_name)
+            .resource_type(inv.type_of(asset))
             .and_then(|t| t.defaults)
         {
-            let reason = |axis: &str| Reason {
-                source: Source::TypeDefault,
-                text: format!("profile default {axis} for {}", asset.type_name),
-                at: None,
-                path: vec![],
-            };
-            typed_s[n] = defaults.sensitivity.map(|s| Base {
-                level: s as u8,
-                reason: reason("sensitivity"),
-            });
-            typed_i[n] = defaults.impact.map(|s| Base {
-                level: s as u8,
-                reason: reason("impact"),
-            });
+            if explicit_s[n].is_none() {
+                typed_s[n] = defaults.sensitivity.map(|s| (s as u8, Why::TypeDefault));
+            }
+            if explicit_i[n].is_none() {
+                typed_i[n] = defaults.impact.map(|v| (v as u8, Why::TypeDefault));
+            }
         }
     }
     for (i, app) in inv.applications.iter().enumerate() {
         let n = graph.applications[i].index();
-        let reason = || Reason {
-            source: Source::Overlay,
-            text: "set for the application".into(),
-            at: Some(app.origin.to_string()),
-            path: vec![],
-        };
-        explicit_s[n] = app.declared.sensitivity.map(|s| Base {
-            level: s as u8,
-            reason: reason(),
-        });
-        explicit_i[n] = app.declared.impact.map(|s| Base {
-            level: s as u8,
-            reason: reason(),
-        });
+        explicit_s[n] = app.declared.sensitivity.map(|s| (s as u8, Why::Overlay));
+        explicit_i[n] = app.declared.impact.map(|v| (v as u8, Why::Overlay));
     }
 
-    for ((key, value), (count, at)) in tag_problems {
+    for ((key, value), (count, origin)) in tags.problems {
         warnings.push(
-            Diagnostic::warning(at, format!("tag {key}={value} on {count} asset(s) has a value the profile does not know; it is ignored"))
-                .with_help("use one of the values the profile maps (`mdrplan profiles show standard`, under tags), or extend the profile"),
+            Diagnostic::warning(
+                inv.location(origin),
+                format!("tag {key}={value} on {count} asset(s) has a value the profile does not know; it is ignored"),
+            )
+            .with_help("use one of the values the profile maps (`mdrplan profiles show standard`, under tags), or extend the profile"),
         );
     }
 
     let default = catalog.default_classification();
-    let sens = propagate(inv, graph, &explicit_s, &typed_s, default.sensitivity as u8);
-    let imp = propagate(inv, graph, &explicit_i, &typed_i, default.impact as u8);
-
+    let sens = propagate(graph, &explicit_s, &typed_s, default.sensitivity as u8);
+    let imp = propagate(graph, &explicit_i, &typed_i, default.impact as u8);
     let make = |n: usize| {
-        let (s, sr) = sens[n].clone();
-        let (i, ir) = imp[n].clone();
+        let (s, sw) = sens[n];
+        let (i, iw) = imp[n];
         let sensitivity = Sensitivity::ALL[s as usize];
         let impact = Impact::ALL[i as usize];
         Classified {
             sensitivity,
             impact,
             tier: Tier::of(sensitivity, impact),
-            sensitivity_reason: sr,
-            impact_reason: ir,
+            sensitivity_why: sw,
+            impact_why: iw,
         }
     };
+
     let cycles = graph.cycles();
     for cycle in &cycles {
         let names: Vec<String> = cycle.nodes.iter().map(|n| node_label(inv, *n)).collect();
-        let at = match cycle.nodes[0] {
-            Node::Asset(a) => inv.assets[a].origin.clone(),
-            Node::Application(a) => inv.applications[a].origin.clone(),
+        let origin = match cycle.nodes[0] {
+            Node::Asset(a) => inv.assets[a].origin,
+            Node::Application(a) => inv.applications[a].origin,
         };
         warnings.push(
-            Diagnostic::warning(at, format!("dependency cycle between {}; propagation stops where the loop closes", names.join(", ")))
-                .with_help("a dependency cycle usually means one `depends_on` points the wrong way: check these entries"),
+            Diagnostic::warning(
+                inv.location(origin),
+                format!("dependency cycle between {}; propagation stops where the loop closes", names.join(", ")),
+            )
+            .with_help("a dependency cycle usually means one `depends_on` points the wrong way: check these entries"),
         );
     }
     Classification {
@@ -193,216 +225,272 @@ pub fn classify(inv: &Inventory, graph: &AssetGraph, catalog: &Catalog) -> Class
     }
 }
 
-/// For each classify rule, the assets it matches (sorted).
-fn match_rules(inv: &Inventory, catalog: &Catalog) -> Vec<Vec<usize>> {
+/// For each asset, the first classify rule that sets each axis. Rules are matched once each
+/// (through the asset index), not once per asset.
+fn rule_values(inv: &Inventory, catalog: &Catalog) -> (Vec<Base>, Vec<Base>) {
+    let mut sens: Vec<Base> = vec![None; inv.assets.len()];
+    let mut imp: Vec<Base> = vec![None; inv.assets.len()];
     if inv.classify_rules.is_empty() {
-        return Vec::new();
+        return (sens, imp);
     }
-    let index = AssetIndex::new(&inv.assets);
-    inv.classify_rules
-        .iter()
-        .map(|r| index.select(inv, &r.selector, catalog))
-        .collect()
-}
-
-fn rule_value(
-    matches: &[Vec<usize>],
-    asset: usize,
-    inv: &Inventory,
-    get: impl Fn(&crate::inventory::ClassifyRule) -> Option<u8>,
-) -> Option<Base> {
-    inv.classify_rules
-        .iter()
-        .zip(matches)
-        .find_map(|(rule, matched)| {
-            let level = get(rule)?;
-            matched.binary_search(&asset).ok()?;
-            Some(Base {
-                level,
-                reason: Reason {
-                    source: Source::Rule,
-                    text: rule.label.clone(),
-                    at: Some(rule.origin.to_string()),
-                    path: vec![],
-                },
-            })
-        })
-}
-
-/// The sensitivity and impact an asset's tags give (the first known key for each), noting
-/// values under a known key that the profile cannot read.
-fn tag_values(
-    asset: &crate::inventory::Asset,
-    catalog: &Catalog,
-    problems: &mut BTreeMap<(String, String), (usize, Location)>,
-) -> (Option<Base>, Option<Base>) {
-    let (mut sensitivity, mut impact) = (None, None);
-    let Some(tags) = catalog.profile.tags.as_ref() else {
-        return (None, None);
-    };
-    for (key, value) in &asset.tags {
-        let nk = normalize_tag(key);
-        let nv = normalize_tag(value);
-        let (slot, level) = if catalog.is_sensitivity_key(&nk) {
-            let values = tags.sensitivity.as_ref().map(|a| &a.values);
-            (
-                &mut sensitivity,
-                values
-                    .and_then(|v| v.iter().find(|(k, _)| normalize_tag(k) == nv))
-                    .map(|(_, v)| *v as u8),
-            )
-        } else if catalog.is_impact_key(&nk) {
-            let values = tags.impact.as_ref().map(|a| &a.values);
-            (
-                &mut impact,
-                values
-                    .and_then(|v| v.iter().find(|(k, _)| normalize_tag(k) == nv))
-                    .map(|(_, v)| *v as u8),
-            )
-        } else {
-            continue;
-        };
-        match level {
-            Some(level) if slot.is_none() => {
-                *slot = Some(Base {
-                    level,
-                    reason: Reason {
-                        source: Source::Tag,
-                        text: format!("tag {key}={value}"),
-                        at: None,
-                        path: vec![],
-                    },
-                });
+    let index = AssetIndex::new(inv);
+    for (r, rule) in inv.classify_rules.iter().enumerate() {
+        let why = Why::Rule(r as u32);
+        for a in index.select(inv, &rule.selector, catalog) {
+            if let (Some(v), None) = (rule.set.sensitivity, sens[a]) {
+                sens[a] = Some((v as u8, why));
             }
-            Some(_) => {}
-            None => {
-                problems
-                    .entry((key.clone(), value.clone()))
-                    .or_insert((0, asset.origin.clone()))
-                    .0 += 1
+            if let (Some(v), None) = (rule.set.impact, imp[a]) {
+                imp[a] = Some((v as u8, why));
             }
         }
     }
-    (sensitivity, impact)
+    (sens, imp)
+}
+
+/// Reads classification from tags, remembering what each distinct key and value means so that
+/// a million resources with a few hundred distinct tags cost a few hundred look-ups.
+struct TagReader<'c> {
+    catalog: &'c Catalog,
+    keys: HashMap<Sym, Option<Axis>>,
+    values: HashMap<(Sym, bool), Option<u8>>,
+    /// Values under a known key that the profile cannot read, with a count and a first place.
+    problems: BTreeMap<(String, String), (usize, Origin)>,
+}
+
+impl<'c> TagReader<'c> {
+    fn new(catalog: &'c Catalog) -> Self {
+        TagReader {
+            catalog,
+            keys: HashMap::new(),
+            values: HashMap::new(),
+            problems: BTreeMap::new(),
+        }
+    }
+
+    fn read(&mut self, inv: &Inventory, asset: &Asset) -> (Base, Base) {
+        let (mut sensitivity, mut impact) = (None, None);
+        if asset.tags.is_empty() {
+            return (None, None);
+        }
+        for (key, value) in asset.tags.iter() {
+            let catalog = self.catalog;
+            let axis = *self.keys.entry(*key).or_insert_with(|| {
+                let nk = normalize_tag(inv.s(*key));
+                if catalog.is_sensitivity_key(&nk) {
+                    Some(Axis::Sensitivity)
+                } else if catalog.is_impact_key(&nk) {
+                    Some(Axis::Impact)
+                } else {
+                    None
+                }
+            });
+            let Some(axis) = axis else { continue };
+            let is_sens = axis == Axis::Sensitivity;
+            let level = *self
+                .values
+                .entry((*value, is_sens))
+                .or_insert_with(|| tag_level(catalog, is_sens, inv.s(*value)));
+            let slot = if is_sens {
+                &mut sensitivity
+            } else {
+                &mut impact
+            };
+            match level {
+                Some(level) if slot.is_none() => {
+                    *slot = Some((
+                        level,
+                        Why::Tag {
+                            key: *key,
+                            value: *value,
+                        },
+                    ))
+                }
+                Some(_) => {}
+                None => {
+                    let e = self
+                        .problems
+                        .entry((inv.s(*key).to_owned(), inv.s(*value).to_owned()))
+                        .or_insert((0, asset.origin));
+                    e.0 += 1;
+                }
+            }
+        }
+        (sensitivity, impact)
+    }
+}
+
+fn tag_level(catalog: &Catalog, sensitivity: bool, value: &str) -> Option<u8> {
+    let tags = catalog.profile.tags.as_ref()?;
+    let nv = normalize_tag(value);
+    if sensitivity {
+        tags.sensitivity
+            .as_ref()?
+            .values
+            .iter()
+            .find(|(k, _)| normalize_tag(k) == nv)
+            .map(|(_, v)| *v as u8)
+    } else {
+        tags.impact
+            .as_ref()?
+            .values
+            .iter()
+            .find(|(k, _)| normalize_tag(k) == nv)
+            .map(|(_, v)| *v as u8)
+    }
 }
 
 /// Final value and reason per node: the highest base value among the node and every node with
 /// a path to it. Levels are visited from the highest down, each node settled once, so loops
 /// end by themselves.
-fn propagate(
-    inv: &Inventory,
-    graph: &AssetGraph,
-    explicit: &[Option<Base>],
-    typed: &[Option<Base>],
-    default: u8,
-) -> Vec<(u8, Reason)> {
+fn propagate(graph: &AssetGraph, explicit: &[Base], typed: &[Base], default: u8) -> Vec<(u8, Why)> {
     let g = &graph.graph;
-    let n = g.node_count();
-    let mut settled: Vec<Option<(u8, Reason)>> = vec![None; n];
-    let mut parent: Vec<Option<(usize, Edge)>> = vec![None; n];
+    let mut settled: Vec<Option<(u8, Why)>> = vec![None; g.node_count()];
     let mut queue = VecDeque::new();
-
     for level in (0..LEVELS).rev() {
         for seeds in [explicit, typed] {
             for (i, base) in seeds.iter().enumerate() {
-                if let Some(b) = base
-                    && b.level == level
+                if let Some((l, why)) = base
+                    && *l == level
                     && settled[i].is_none()
                 {
-                    settled[i] = Some((level, b.reason.clone()));
+                    settled[i] = Some((level, *why));
                     queue.push_back(i);
                 }
             }
             while let Some(u) = queue.pop_front() {
-                for e in g.edges_directed(petgraph::graph::NodeIndex::new(u), Direction::Outgoing) {
+                for e in g.edges_directed(NodeIndex::new(u), Direction::Outgoing) {
                     let v = e.target().index();
                     if settled[v].is_none() {
-                        parent[v] = Some((u, *e.weight()));
-                        let reason = graph_reason(inv, graph, v, &parent);
-                        settled[v] = Some((level, reason));
+                        settled[v] = Some((
+                            level,
+                            Why::Graph {
+                                from: u as u32,
+                                edge: *e.weight(),
+                            },
+                        ));
                         queue.push_back(v);
                     }
                 }
             }
         }
     }
-
     settled
         .into_iter()
-        .map(|s| {
-            s.unwrap_or_else(|| {
-                (
-                    default,
-                    Reason {
-                        source: Source::Default,
-                        text: "profile default: nothing classifies it".into(),
-                        at: None,
-                        path: vec![],
-                    },
-                )
-            })
-        })
+        .map(|s| s.unwrap_or((default, Why::Default)))
         .collect()
 }
 
 fn node_label(inv: &Inventory, n: Node) -> String {
     match n {
-        Node::Asset(a) => inv.assets[a].name.clone(),
+        Node::Asset(a) => inv.assets[a].name.to_string(),
         Node::Application(a) => format!("application {}", inv.applications[a].id),
     }
 }
 
 fn node_id(inv: &Inventory, n: Node) -> String {
     match n {
-        Node::Asset(a) => inv.assets[a].id.clone(),
+        Node::Asset(a) => inv.assets[a].id.to_string(),
         Node::Application(a) => inv.applications[a].id.clone(),
     }
 }
 
-/// "depends on it: vm-erp-app01", with the whole path when it is longer than one step.
-fn graph_reason(
-    inv: &Inventory,
-    graph: &AssetGraph,
-    v: usize,
-    parent: &[Option<(usize, Edge)>],
-) -> Reason {
-    let g = &graph.graph;
-    let mut chain = vec![v];
-    let mut cur = v;
-    while let Some((p, _)) = parent[cur] {
-        chain.push(p);
-        cur = p;
-        if chain.len() > g.node_count() {
-            break;
+impl Classification {
+    fn at(&self, graph: &AssetGraph, node: usize) -> &Classified {
+        match graph.graph[NodeIndex::new(node)] {
+            Node::Asset(a) => &self.assets[a],
+            Node::Application(a) => &self.applications[a],
         }
     }
-    chain.reverse();
-    let (from, edge) = parent[v].expect("a graph reason has a parent");
-    let from_node = g[petgraph::graph::NodeIndex::new(from)];
-    let near = match edge {
-        Edge::Component => format!("component of {}", node_label(inv, from_node)),
-        Edge::DependsOn => format!("depends on it: {}", node_label(inv, from_node)),
-        Edge::HostedOn => format!("hosts {}", node_label(inv, from_node)),
-        Edge::ChildOf => format!("parent of {}", node_label(inv, from_node)),
-        Edge::NodesOn => format!("runs the nodes of {}", node_label(inv, from_node)),
-    };
-    let text = if chain.len() > 2 {
-        let before: Vec<String> = chain[..chain.len() - 1]
-            .iter()
-            .map(|i| node_label(inv, g[petgraph::graph::NodeIndex::new(*i)]))
-            .collect();
-        format!("{near}, from {}", before.join(" -> "))
-    } else {
-        near
-    };
-    Reason {
-        source: Source::Graph,
-        text,
-        at: None,
-        path: chain
-            .iter()
-            .map(|i| node_id(inv, g[petgraph::graph::NodeIndex::new(*i)]))
-            .collect(),
+
+    /// An axis's reason in words, for reports.
+    pub fn reason(
+        &self,
+        inv: &Inventory,
+        graph: &AssetGraph,
+        catalog: &Catalog,
+        node: Node,
+        axis: Axis,
+    ) -> Reason {
+        let n = graph.node(node).index();
+        let why = self.at(graph, n).why(axis);
+        let origin_of = |node: Node| match node {
+            Node::Asset(a) => inv.assets[a].origin,
+            Node::Application(a) => inv.applications[a].origin,
+        };
+        let plain = |text: String, at: Option<Location>| Reason {
+            source: why.source(),
+            text,
+            at: at.map(|l| l.to_string()),
+            path: Vec::new(),
+        };
+        match why {
+            Why::Overlay => {
+                let what = if matches!(node, Node::Asset(_)) {
+                    "asset"
+                } else {
+                    "application"
+                };
+                plain(
+                    format!("set for the {what}"),
+                    Some(inv.location(origin_of(node))),
+                )
+            }
+            Why::Rule(r) => {
+                let rule = &inv.classify_rules[r as usize];
+                plain(rule.label.clone(), Some(inv.location(rule.origin)))
+            }
+            Why::Tag { key, value } => plain(format!("tag {}={}", inv.s(key), inv.s(value)), None),
+            Why::TypeDefault => {
+                let type_name = match node {
+                    Node::Asset(a) => inv.type_of(&inv.assets[a]).to_owned(),
+                    Node::Application(_) => String::new(),
+                };
+                plain(
+                    format!("profile default {} for {type_name}", axis.name()),
+                    None,
+                )
+            }
+            Why::Default => plain("profile default: nothing classifies it".into(), None),
+            Why::Graph { from, edge } => {
+                let _ = catalog;
+                let mut chain = vec![n];
+                let mut cur = n;
+                while let Why::Graph { from, .. } = self.at(graph, cur).why(axis) {
+                    cur = from as usize;
+                    chain.push(cur);
+                    if chain.len() > graph.graph.node_count() {
+                        break;
+                    }
+                }
+                chain.reverse();
+                let label = |i: usize| node_label(inv, graph.graph[NodeIndex::new(i)]);
+                let from_label = label(from as usize);
+                let near = match edge {
+                    Edge::Component => format!("component of {from_label}"),
+                    Edge::DependsOn => format!("depends on it: {from_label}"),
+                    Edge::HostedOn => format!("hosts {from_label}"),
+                    Edge::ChildOf => format!("parent of {from_label}"),
+                    Edge::NodesOn => format!("runs the nodes of {from_label}"),
+                };
+                let text = if chain.len() > 2 {
+                    let before: Vec<String> =
+                        chain[..chain.len() - 1].iter().map(|i| label(*i)).collect();
+                    format!("{near}, from {}", before.join(" -> "))
+                } else {
+                    near
+                };
+                Reason {
+                    source: Source::Graph,
+                    text,
+                    at: None,
+                    path: chain
+                        .iter()
+                        .map(|i| node_id(inv, graph.graph[NodeIndex::new(*i)]))
+                        .collect(),
+                }
+            }
+        }
     }
 }
 
@@ -410,24 +498,24 @@ fn graph_reason(
 #[allow(clippy::field_reassign_with_default)]
 pub(crate) mod tests {
     use super::*;
-    use crate::inventory::{Application, Asset, Relation, RelationKind};
+    use crate::inventory::{Application, Relation, RelationKind};
     use crate::profile::model::PartialAxes;
 
-    pub(crate) fn asset(id: &str) -> Asset {
+    pub(crate) fn asset(inv: &mut Inventory, id: &str) -> Asset {
         Asset {
             id: id.into(),
             name: id.into(),
-            type_name: "Microsoft.Compute/virtualMachines".into(),
+            type_name: inv.strings.intern("Microsoft.Compute/virtualMachines"),
             kind: None,
             sku: None,
             subscription: None,
             resource_group: None,
             location: None,
-            tags: vec![],
+            tags: Box::new([]),
             declared: PartialAxes::default(),
-            roles: vec![],
-            capabilities: vec![],
-            origin: Location::file("o.yaml"),
+            roles: Box::new([]),
+            capabilities: Box::new([]),
+            origin: Origin::default(),
         }
     }
 
@@ -445,8 +533,17 @@ pub(crate) mod tests {
             components,
             depends_on: vec![],
             alerts: vec![],
-            origin: Location::file("o.yaml"),
+            origin: Origin::default(),
         }
+    }
+
+    fn inventory(ids: &[&str]) -> Inventory {
+        let mut inv = Inventory::default();
+        for id in ids {
+            let a = asset(&mut inv, id);
+            inv.assets.push(a);
+        }
+        inv
     }
 
     fn run(inv: &Inventory) -> Classification {
@@ -454,10 +551,21 @@ pub(crate) mod tests {
         classify(inv, &AssetGraph::build(inv), &catalog)
     }
 
+    /// An axis's reason in words.
+    fn reason(inv: &Inventory, c: &Classification, asset: usize, axis: Axis) -> Reason {
+        let catalog = crate::profile::load("standard").unwrap();
+        c.reason(
+            inv,
+            &AssetGraph::build(inv),
+            &catalog,
+            Node::Asset(asset),
+            axis,
+        )
+    }
+
     #[test]
     fn critical_application_makes_its_dependencies_tier_1_with_the_path() {
-        let mut inv = Inventory::default();
-        inv.assets = vec![asset("vm-app"), asset("vm-sql"), asset("vm-other")];
+        let mut inv = inventory(&["vm-app", "vm-sql", "vm-other"]);
         inv.relations = vec![Relation {
             from: 0,
             to: 1,
@@ -467,28 +575,23 @@ pub(crate) mod tests {
         let c = run(&inv);
         assert_eq!(c.assets[0].tier, Tier(1));
         assert_eq!(
-            c.assets[0].impact_reason.text,
+            reason(&inv, &c, 0, Axis::Impact).text,
             "component of application erp"
         );
         assert_eq!(c.assets[1].tier, Tier(1));
-        assert_eq!(c.assets[1].impact_reason.source, Source::Graph);
+        let r = reason(&inv, &c, 1, Axis::Impact);
+        assert_eq!(r.source, Source::Graph);
+        assert_eq!(r.path, vec!["erp", "vm-app", "vm-sql"]);
         assert_eq!(
-            c.assets[1].impact_reason.path,
-            vec!["erp", "vm-app", "vm-sql"]
-        );
-        assert!(
-            c.assets[1]
-                .impact_reason
-                .text
-                .starts_with("depends on it: vm-app")
+            r.text,
+            "depends on it: vm-app, from application erp -> vm-app"
         );
         assert!(c.assets[2].defaulted());
     }
 
     #[test]
     fn propagation_only_raises() {
-        let mut inv = Inventory::default();
-        inv.assets = vec![asset("low"), asset("high")];
+        let mut inv = inventory(&["low", "high"]);
         inv.assets[0].declared.impact = Some(Impact::Low);
         inv.assets[1].declared.impact = Some(Impact::Critical);
         inv.relations = vec![Relation {
@@ -498,14 +601,30 @@ pub(crate) mod tests {
         }];
         let c = run(&inv);
         assert_eq!(c.assets[1].impact, Impact::Critical);
-        assert_eq!(c.assets[1].impact_reason.source, Source::Overlay);
+        assert_eq!(c.assets[1].impact_why, Why::Overlay);
         assert_eq!(c.assets[0].impact, Impact::Low);
     }
 
     #[test]
+    fn the_consultants_value_beats_the_type_default() {
+        let mut inv = inventory(&["kv"]);
+        inv.assets[0].type_name = inv.strings.intern("Microsoft.KeyVault/vaults");
+        let c = run(&inv);
+        assert_eq!(
+            c.assets[0].sensitivity,
+            Sensitivity::Confidential,
+            "the profile's default for vaults"
+        );
+        assert_eq!(c.assets[0].sensitivity_why, Why::TypeDefault);
+        inv.assets[0].declared.sensitivity = Some(Sensitivity::Internal);
+        let c = run(&inv);
+        assert_eq!(c.assets[0].sensitivity, Sensitivity::Internal);
+        assert_eq!(c.assets[0].sensitivity_why, Why::Overlay);
+    }
+
+    #[test]
     fn cycles_end_propagation_and_are_reported() {
-        let mut inv = Inventory::default();
-        inv.assets = vec![asset("a"), asset("b")];
+        let mut inv = inventory(&["a", "b"]);
         inv.assets[0].declared.impact = Some(Impact::High);
         inv.relations = vec![
             Relation {
@@ -531,17 +650,20 @@ pub(crate) mod tests {
 
     #[test]
     fn tags_are_read_in_their_common_spellings() {
-        let mut inv = Inventory::default();
-        inv.assets = vec![asset("a"), asset("b")];
-        inv.assets[0].tags = vec![("data-classification".into(), "highly confidential".into())];
+        let mut inv = inventory(&["a", "b"]);
+        let tag =
+            |inv: &mut Inventory, k: &str, v: &str| (inv.strings.intern(k), inv.strings.intern(v));
+        inv.assets[0].tags =
+            vec![tag(&mut inv, "data-classification", "highly confidential")].into();
         inv.assets[1].tags = vec![
-            ("BusinessCriticality".into(), "Mission-critical".into()),
-            ("Criticality".into(), "Huge".into()),
-        ];
+            tag(&mut inv, "BusinessCriticality", "Mission-critical"),
+            tag(&mut inv, "Criticality", "Huge"),
+        ]
+        .into();
         let c = run(&inv);
         assert_eq!(c.assets[0].sensitivity, Sensitivity::Restricted);
         assert_eq!(
-            c.assets[0].sensitivity_reason.text,
+            reason(&inv, &c, 0, Axis::Sensitivity).text,
             "tag data-classification=highly confidential"
         );
         assert_eq!(c.assets[1].impact, Impact::Critical);

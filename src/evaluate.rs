@@ -1,38 +1,104 @@
 //! Evaluation: the rules run over the classified, mapped inventory, giving findings and each
-//! asset's coverage. Every finding carries a fingerprint that stays stable across runs.
+//! asset's coverage. A finding names what it concerns by index; its fingerprint, a fixed hash of
+//! the rule and that subject, is computed when a report asks for it.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use sha2::{Digest, Sha256};
 
 use crate::classify::Classification;
 use crate::domain::{Coverage, Delivery, Exposure, Routing, Severity, Tier};
-use crate::inventory::Inventory;
+use crate::inventory::{AppId, AssetId, Inventory};
 use crate::map::Mapping;
 use crate::profile::Catalog;
-use crate::profile::model::{AppCondition, Status};
+use crate::profile::model::{AppCondition, ModuleScope, Status};
 use crate::rules::Rule;
+
+/// What a finding concerns.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Subject {
+    Asset(AssetId),
+    /// An application, with what in it (a use case, an alert) when the finding is about a part.
+    Application(AppId, Option<String>),
+    /// A subscription (by id; `None` for assets in none) and what in it.
+    Subscription(Option<String>, String),
+    /// An organisation check, by id.
+    Organization(String),
+    /// A resource type, lower-cased.
+    ResourceType(String),
+}
 
 /// One gap or problem found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
+pub struct Finding<'c> {
     pub rule: Rule,
     pub severity: Severity,
-    pub asset: Option<String>,
-    pub application: Option<String>,
-    pub subscription: Option<String>,
-    pub module: Option<String>,
-    pub plan: Option<String>,
+    pub subject: Subject,
+    pub module: Option<&'c str>,
+    pub plan: Option<&'c str>,
     pub message: String,
-    pub remediation: String,
-    pub fingerprint: String,
+    pub remediation: Cow<'c, str>,
+    /// Orders findings of one rule on one subject (use cases in the profile's order).
+    pub rank: usize,
+}
+
+impl Finding<'_> {
+    /// The subject's kind and index, for ordering findings.
+    fn primary(&self) -> (u8, usize) {
+        match &self.subject {
+            Subject::Asset(a) => (0, *a),
+            Subject::Application(a, _) => (1, *a),
+            Subject::Subscription(..) => (2, 0),
+            Subject::Organization(_) => (3, 0),
+            Subject::ResourceType(_) => (4, 0),
+        }
+    }
+
+    pub fn asset(&self) -> Option<AssetId> {
+        match self.subject {
+            Subject::Asset(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn application(&self) -> Option<AppId> {
+        match self.subject {
+            Subject::Application(a, _) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// The subscription the finding is in: its own, or its asset's.
+    pub fn subscription<'i>(&'i self, inv: &'i Inventory) -> Option<&'i str> {
+        match &self.subject {
+            Subject::Asset(a) => inv.subscription_of(&inv.assets[*a]),
+            Subject::Subscription(s, _) => s.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// A fixed hash of the rule and what the finding concerns: stable across runs and versions.
+    pub fn fingerprint(&self, inv: &Inventory) -> String {
+        let subject = match &self.subject {
+            Subject::Asset(a) => inv.assets[*a].id.to_string(),
+            Subject::Application(a, None) => format!("application|{}", inv.applications[*a].id),
+            Subject::Application(a, Some(part)) => {
+                format!("application|{}|{part}", inv.applications[*a].id)
+            }
+            Subject::Subscription(s, what) => format!("{}|{what}", s.as_deref().unwrap_or("")),
+            Subject::Organization(check) => format!("organization|{check}"),
+            Subject::ResourceType(t) => t.clone(),
+        };
+        fingerprint(self.rule, &subject)
+    }
 }
 
 /// How one plan an asset needs stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlanCheck {
-    pub plan: String,
-    pub required_sub_plan: Option<String>,
+pub struct PlanCheck<'c> {
+    pub plan: &'c str,
+    pub required_sub_plan: Option<&'c str>,
     /// `on`, `off` or `unknown`.
     pub state: &'static str,
     pub sub_plan: Option<String>,
@@ -40,11 +106,9 @@ pub struct PlanCheck {
 }
 
 #[derive(Debug, Clone)]
-pub struct AssetCoverage {
-    pub plans: Vec<PlanCheck>,
+pub struct AssetCoverage<'c> {
+    pub plans: Vec<PlanCheck<'c>>,
     pub coverage: Coverage,
-    /// Each module watching the asset, with its coverage.
-    pub modules: Vec<(String, Coverage)>,
 }
 
 #[derive(Debug, Clone)]
@@ -56,23 +120,23 @@ pub struct ApplicationCoverage {
 
 /// A subscription's state for one plan, with the assets that need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DefenderRow {
+pub struct DefenderRow<'c> {
     pub subscription: Option<String>,
-    pub plan: String,
+    pub plan: &'c str,
     pub state: &'static str,
     pub sub_plan: Option<String>,
-    pub required_sub_plan: Option<String>,
+    pub required_sub_plan: Option<&'c str>,
     pub resources: usize,
 }
 
 #[derive(Debug)]
-pub struct Evaluation {
-    pub findings: Vec<Finding>,
-    pub assets: Vec<AssetCoverage>,
+pub struct Evaluation<'c> {
+    pub findings: Vec<Finding<'c>>,
+    pub assets: Vec<AssetCoverage<'c>>,
     pub applications: Vec<ApplicationCoverage>,
     /// Organisation-level modules and whether their checks pass.
     pub organization: BTreeMap<String, Coverage>,
-    pub defender: Vec<DefenderRow>,
+    pub defender: Vec<DefenderRow<'c>>,
 }
 
 /// A fixed hash of a rule and what it concerns: stable across runs and versions.
@@ -82,14 +146,14 @@ pub fn fingerprint(rule: Rule, subject: &str) -> String {
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
-struct Ctx<'a> {
+struct Ctx<'a, 'c> {
     inv: &'a Inventory,
     classes: &'a Classification,
-    catalog: &'a Catalog,
-    findings: Vec<Finding>,
+    catalog: &'c Catalog,
+    findings: Vec<Finding<'c>>,
 }
 
-impl Ctx<'_> {
+impl<'c> Ctx<'_, 'c> {
     fn severity(&self, rule: Rule, tier: Option<Tier>) -> Severity {
         let base = self.catalog.base_severity(rule);
         match tier {
@@ -103,19 +167,21 @@ impl Ctx<'_> {
         plan: &str,
         sub_plan: Option<&str>,
         subscription: Option<&str>,
-    ) -> String {
+    ) -> Cow<'c, str> {
         let Some(r) = &self.catalog.profile.remediation else {
-            return String::new();
+            return Cow::Borrowed("");
         };
         let template = if sub_plan.is_some() {
             &r.enable_sub_plan
         } else {
             &r.enable_plan
         };
-        template
-            .replace("{plan}", plan)
-            .replace("{sub_plan}", sub_plan.unwrap_or(""))
-            .replace("{subscription}", subscription.unwrap_or("<subscription>"))
+        Cow::Owned(
+            template
+                .replace("{plan}", plan)
+                .replace("{sub_plan}", sub_plan.unwrap_or(""))
+                .replace("{subscription}", subscription.unwrap_or("<subscription>")),
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -123,26 +189,22 @@ impl Ctx<'_> {
         &mut self,
         rule: Rule,
         tier: Option<Tier>,
-        subject: &str,
-        asset: Option<String>,
-        application: Option<String>,
-        subscription: Option<String>,
-        module: Option<&str>,
-        plan: Option<&str>,
+        subject: Subject,
+        module: Option<&'c str>,
+        plan: Option<&'c str>,
         message: String,
-        remediation: String,
+        remediation: Cow<'c, str>,
     ) {
+        let severity = self.severity(rule, tier);
         self.findings.push(Finding {
             rule,
-            severity: self.severity(rule, tier),
-            asset,
-            application,
-            subscription,
-            module: module.map(str::to_owned),
-            plan: plan.map(str::to_owned),
+            severity,
+            subject,
+            module,
+            plan,
             message,
             remediation,
-            fingerprint: fingerprint(rule, subject),
+            rank: 0,
         });
     }
 
@@ -154,12 +216,19 @@ impl Ctx<'_> {
     }
 }
 
-pub fn evaluate(
+const CLOUD_PLATFORM: Option<&str> = Some("cloud-platform");
+const CUSTOM_APPLICATION: Option<&str> = Some("custom-application");
+
+/// Per subscription and plan: the assets that need it, the best tier among them, and the
+/// strongest sub-plan their tiers need.
+type Rows<'c> = BTreeMap<(Option<String>, &'c str), (usize, Tier, Option<&'c str>)>;
+
+pub fn evaluate<'c>(
     inv: &Inventory,
     classes: &Classification,
-    mapping: &Mapping,
-    catalog: &Catalog,
-) -> Evaluation {
+    mapping: &Mapping<'c>,
+    catalog: &'c Catalog,
+) -> Evaluation<'c> {
     let mut cx = Ctx {
         inv,
         classes,
@@ -169,7 +238,6 @@ pub fn evaluate(
     let organization = organization_checks(&mut cx, mapping);
     let applications = application_checks(&mut cx);
 
-    // Per (subscription, plan): the assets needing it and the best tier among them.
     let mut rows = Rows::new();
     // Unknown types by lower-cased name: the first spelling seen, and the count.
     let mut unknown_types: BTreeMap<String, (String, usize)> = BTreeMap::new();
@@ -178,51 +246,61 @@ pub fn evaluate(
     for (i, a) in inv.assets.iter().enumerate() {
         let m = &mapping.assets[i];
         let c = &classes.assets[i];
-        let sub = inv.subscription(a.subscription.as_deref());
-        let mut plans = Vec::new();
+        let sub_id = inv.subscription_of(a);
+        let sub = inv.subscription(sub_id);
         if m.class.is_none() {
+            let t = inv.type_of(a);
             unknown_types
-                .entry(a.type_name.to_ascii_lowercase())
-                .or_insert_with(|| (a.type_name.clone(), 0))
+                .entry(t.to_ascii_lowercase())
+                .or_insert_with(|| (t.to_owned(), 0))
                 .1 += 1;
         }
-        if c.defaulted() {
+        // Infrastructure needs no decision of the consultant's: only assets a plan or an
+        // application concerns are reported as unclassified.
+        if c.defaulted() && !m.not_applicable {
             cx.push(
                 Rule::UnclassifiedAsset,
                 Some(c.tier),
-                &a.id,
-                Some(a.id.clone()),
-                None,
-                a.subscription.clone(),
+                Subject::Asset(i),
                 None,
                 None,
                 format!(
                     "{}: nothing classifies it; the profile's default ({} / {}) applies",
                     a.name, c.sensitivity, c.impact
                 ),
-                Rule::UnclassifiedAsset.fix().to_owned(),
+                Cow::Borrowed(Rule::UnclassifiedAsset.fix()),
             );
         }
+        let mut plans = Vec::with_capacity(m.requirements.len());
         for req in &m.requirements {
             let entry = rows
-                .entry((a.subscription.clone(), req.plan.clone()))
+                .entry((sub_id.map(str::to_owned), req.plan))
                 .or_insert((0, c.tier, None));
             entry.0 += 1;
             entry.1 = entry.1.min(c.tier);
-            if entry
-                .2
-                .as_ref()
-                .is_none_or(|s| weaker(catalog, &req.plan, s, req.sub_plan.as_deref()))
+            if let Some(need) = req.sub_plan
+                && entry
+                    .2
+                    .is_none_or(|have| weaker(catalog, req.plan, have, Some(need)))
             {
-                entry.2 = req.sub_plan.clone().or(entry.2.take());
+                entry.2 = Some(need);
             }
-            let state = inv.plan_states.lookup(sub, &req.plan);
+            let state = inv.plan_states.lookup(sub, req.plan);
             let uncovered = m.uncovered.iter().find(|u| u.plan == req.plan);
             let (coverage, state_name, sub_plan) = match (uncovered, state) {
                 (Some(u), s) => {
-                    cx.push(Rule::PlanDoesNotCover, Some(c.tier), &format!("{}|{}", a.id, u.variant), Some(a.id.clone()), None, a.subscription.clone(), Some("cloud-platform"), Some(&req.plan),
-                        format!("{}: {} ({}); plan {} cannot protect it", a.name, u.description, u.variant, req.plan),
-                        "Move the resource to a variant the plan protects, or watch it through custom application alerting and record the accepted gap.".into());
+                    cx.push(
+                        Rule::PlanDoesNotCover,
+                        Some(c.tier),
+                        Subject::Asset(i),
+                        CLOUD_PLATFORM,
+                        Some(req.plan),
+                        format!(
+                            "{}: {} ({}); plan {} cannot protect it",
+                            a.name, u.description, u.variant, req.plan
+                        ),
+                        Cow::Borrowed(Rule::PlanDoesNotCover.fix()),
+                    );
                     (
                         Coverage::Gap,
                         s.map_or("unknown", |s| if s.on { "on" } else { "off" }),
@@ -231,31 +309,23 @@ pub fn evaluate(
                 }
                 (None, None) => (Coverage::Unknown, "unknown", None),
                 (None, Some(s)) if !s.on => {
-                    let fix = cx.remediation(
-                        &req.plan,
-                        req.sub_plan.as_deref(),
-                        a.subscription.as_deref(),
-                    );
+                    let fix = cx.remediation(req.plan, req.sub_plan, sub_id);
+                    let role = req
+                        .role
+                        .map(|r| format!(" (needed for its role {r})"))
+                        .unwrap_or_default();
                     cx.push(
                         Rule::DefenderPlanOff,
                         Some(c.tier),
-                        &a.id,
-                        Some(a.id.clone()),
-                        None,
-                        a.subscription.clone(),
-                        Some("cloud-platform"),
-                        Some(&req.plan),
+                        Subject::Asset(i),
+                        CLOUD_PLATFORM,
+                        Some(req.plan),
                         format!(
-                            "{} (tier {}): plan {} is Free in {}{}",
+                            "{} (tier {}): plan {} is Free in {}{role}",
                             a.name,
                             c.tier,
                             req.plan,
-                            cx.sub_label(a.subscription.as_deref()),
-                            if req.because.starts_with("role") {
-                                format!(" (needed for its {})", req.because)
-                            } else {
-                                String::new()
-                            }
+                            cx.sub_label(sub_id)
                         ),
                         fix,
                     );
@@ -264,30 +334,22 @@ pub fn evaluate(
                 (None, Some(s)) => {
                     let effective = s.sub_plan.clone().or_else(|| {
                         catalog
-                            .plan(&req.plan)
+                            .plan(req.plan)
                             .and_then(|p| p.default_sub_plan.clone())
                     });
-                    let coverage = match (&req.sub_plan, &effective) {
+                    let coverage = match (req.sub_plan, effective.as_deref()) {
                         (Some(need), Some(have))
-                            if is_current(catalog, &req.plan, have)
-                                && weaker(catalog, &req.plan, have, Some(need)) =>
+                            if is_current(catalog, req.plan, have)
+                                && weaker(catalog, req.plan, have, Some(need)) =>
                         {
-                            let rule = req
-                                .weaker_rule
-                                .as_deref()
-                                .and_then(Rule::from_name)
-                                .unwrap_or(Rule::ServersP2Required);
-                            let fix =
-                                cx.remediation(&req.plan, Some(need), a.subscription.as_deref());
+                            let rule = req.weaker_rule.unwrap_or(Rule::ServersP2Required);
+                            let fix = cx.remediation(req.plan, Some(need), sub_id);
                             cx.push(
                                 rule,
                                 Some(c.tier),
-                                &a.id,
-                                Some(a.id.clone()),
-                                None,
-                                a.subscription.clone(),
-                                Some("cloud-platform"),
-                                Some(&req.plan),
+                                Subject::Asset(i),
+                                CLOUD_PLATFORM,
+                                Some(req.plan),
                                 format!(
                                     "{} (tier {}) runs on {} {have}; its tier needs {need}",
                                     a.name, c.tier, req.plan
@@ -302,8 +364,8 @@ pub fn evaluate(
                 }
             };
             plans.push(PlanCheck {
-                plan: req.plan.clone(),
-                required_sub_plan: req.sub_plan.clone(),
+                plan: req.plan,
+                required_sub_plan: req.sub_plan,
                 state: state_name,
                 sub_plan,
                 coverage,
@@ -320,37 +382,31 @@ pub fn evaluate(
                 .max_by_key(|c| coverage_rank(*c))
                 .unwrap_or(Coverage::Covered)
         };
-        let modules = m
-            .modules
-            .iter()
-            .map(|id| {
-                (
-                    id.clone(),
-                    module_coverage(id, coverage, &organization, catalog, inv, i, &applications),
-                )
-            })
-            .collect();
-        assets.push(AssetCoverage {
-            plans,
-            coverage,
-            modules,
-        });
+        assets.push(AssetCoverage { plans, coverage });
     }
 
-    for (type_name, count) in unknown_types.values() {
-        cx.push(Rule::UnknownResourceType, None, type_name, None, None, None, None, None,
+    for (lower, (type_name, count)) in unknown_types {
+        cx.push(
+            Rule::UnknownResourceType,
+            None,
+            Subject::ResourceType(lower),
+            None,
+            None,
             format!("{count} asset(s) of type {type_name}, which the profile does not know; their coverage is unknown"),
-            Rule::UnknownResourceType.fix().to_owned());
+            Cow::Borrowed(Rule::UnknownResourceType.fix()),
+        );
     }
 
     let defender = subscription_checks(&mut cx, &rows);
     let mut findings = cx.findings;
+    // Worst first; then by rule, and by what the findings concern (assets by id).
+    let key = |f: &Finding<'_>| {
+        let (kind, index) = f.primary();
+        let id = f.asset().map_or("", |a| &*inv.assets[a].id);
+        (kind, id, index, f.rank)
+    };
     findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.rule.name().cmp(b.rule.name()))
-            .then_with(|| subject(a).cmp(&subject(b)))
-            .then_with(|| a.fingerprint.cmp(&b.fingerprint))
+        (b.severity, a.rule, key(a), &a.subject).cmp(&(a.severity, b.rule, key(b), &b.subject))
     });
     Evaluation {
         findings,
@@ -359,19 +415,6 @@ pub fn evaluate(
         organization,
         defender,
     }
-}
-
-/// Per subscription and plan: how many assets need it, the best tier among them, and the
-/// strongest sub-plan their tiers need.
-type Rows = BTreeMap<(Option<String>, String), (usize, Tier, Option<String>)>;
-
-fn subject(f: &Finding) -> (Option<&str>, Option<&str>, Option<&str>, Option<&str>) {
-    (
-        f.application.as_deref(),
-        f.asset.as_deref(),
-        f.subscription.as_deref(),
-        f.plan.as_deref(),
-    )
 }
 
 fn coverage_rank(c: Coverage) -> u8 {
@@ -413,45 +456,68 @@ fn is_current(catalog: &Catalog, plan: &str, sub: &str) -> bool {
         .is_none_or(|s| s.status == Status::Current)
 }
 
-fn module_coverage(
-    id: &str,
-    plan_coverage: Coverage,
-    organization: &BTreeMap<String, Coverage>,
-    catalog: &Catalog,
-    inv: &Inventory,
-    asset: usize,
-    apps: &[ApplicationCoverage],
-) -> Coverage {
-    use crate::profile::model::ModuleScope;
-    match catalog.module(id).map(|m| m.scope) {
-        Some(ModuleScope::Always) => Coverage::Covered,
-        Some(ModuleScope::Organization) => {
-            organization.get(id).copied().unwrap_or(Coverage::Covered)
+impl Evaluation<'_> {
+    /// How a module watches one asset: the base service always; organisation-wide modules by the
+    /// organisation's checks; custom application alerting by the asset's applications; the rest
+    /// through the asset's plans. A plan that is on but weaker than the tier needs still
+    /// delivers the endpoint module (every server sub-plan includes the endpoint sensor).
+    pub fn module_coverage(
+        &self,
+        catalog: &Catalog,
+        inv: &Inventory,
+        asset: AssetId,
+        module: &str,
+    ) -> Coverage {
+        let plans = &self.assets[asset];
+        match catalog.module(module).map(|m| m.scope) {
+            Some(ModuleScope::Always) => Coverage::Covered,
+            Some(ModuleScope::Organization) => self
+                .organization
+                .get(module)
+                .copied()
+                .unwrap_or(Coverage::Covered),
+            _ if module == "custom-application" => inv
+                .applications
+                .iter()
+                .zip(&self.applications)
+                .filter(|(a, _)| a.components.binary_search(&asset).is_ok())
+                .map(|(_, c)| c.coverage)
+                .max_by_key(|c| coverage_rank(*c))
+                .unwrap_or(Coverage::NotApplicable),
+            _ if module == "endpoint"
+                && plans
+                    .plans
+                    .iter()
+                    .any(|p| p.state == "on" && p.coverage == Coverage::Gap) =>
+            {
+                let uncovered = plans.plans.iter().any(|p| p.state != "on");
+                if uncovered {
+                    plans.coverage
+                } else {
+                    Coverage::Covered
+                }
+            }
+            _ => plans.coverage,
         }
-        _ if id == "custom-application" => inv
-            .applications
-            .iter()
-            .zip(apps)
-            .filter(|(a, _)| a.components.binary_search(&asset).is_ok())
-            .map(|(_, c)| c.coverage)
-            .max_by_key(|c| coverage_rank(*c))
-            .unwrap_or(Coverage::NotApplicable),
-        _ => plan_coverage,
     }
 }
 
-fn organization_checks(cx: &mut Ctx<'_>, mapping: &Mapping) -> BTreeMap<String, Coverage> {
+fn organization_checks<'c>(
+    cx: &mut Ctx<'_, 'c>,
+    mapping: &Mapping<'c>,
+) -> BTreeMap<String, Coverage> {
     let mut modules: BTreeMap<String, Coverage> = BTreeMap::new();
     for m in cx
         .catalog
         .profile
         .modules
         .iter()
-        .filter(|m| m.scope == crate::profile::model::ModuleScope::Organization)
+        .filter(|m| m.scope == ModuleScope::Organization)
     {
         modules.insert(m.id.clone(), Coverage::NotApplicable);
     }
-    for check in &cx.catalog.profile.organization_checks {
+    let catalog = cx.catalog;
+    for check in &catalog.profile.organization_checks {
         if !check.when.iter().all(|f| mapping.facts.contains(f)) {
             continue;
         }
@@ -472,24 +538,20 @@ fn organization_checks(cx: &mut Ctx<'_>, mapping: &Mapping) -> BTreeMap<String, 
         let wanted: Vec<&str> = check
             .requires_any
             .iter()
-            .map(|p| cx.catalog.product_name(p))
+            .map(|p| catalog.product_name(p))
             .collect();
-        let clients = cx.inv.clients.total();
         let message = check
             .message
-            .replace("{clients}", &clients.to_string())
+            .replace("{clients}", &cx.inv.clients.total().to_string())
             .replace("{requires}", &wanted.join(" or "));
         cx.push(
             rule,
             None,
-            &format!("organization|{}", check.id),
-            None,
-            None,
-            None,
-            Some(&check.module),
+            Subject::Organization(check.id.clone()),
+            Some(check.module.as_str()),
             None,
             message,
-            check.remediation.clone(),
+            Cow::Borrowed(check.remediation.as_str()),
         );
     }
     modules
@@ -510,7 +572,7 @@ fn required_use_cases(catalog: &Catalog, app: &crate::inventory::Application) ->
         .collect()
 }
 
-fn application_checks(cx: &mut Ctx<'_>) -> Vec<ApplicationCoverage> {
+fn application_checks(cx: &mut Ctx<'_, '_>) -> Vec<ApplicationCoverage> {
     let mut out = Vec::new();
     for (i, app) in cx.inv.applications.iter().enumerate() {
         let tier = cx.classes.applications[i].tier;
@@ -524,31 +586,25 @@ fn application_checks(cx: &mut Ctx<'_>) -> Vec<ApplicationCoverage> {
             .collect();
         let exposed = app.delivery == Delivery::Saas || app.exposure == Exposure::Internet;
         let mut gap = false;
-        let module = Some("custom-application");
 
         if exposed && app.alerts.is_empty() {
             gap = true;
+            let list = if required.is_empty() {
+                "none".into()
+            } else {
+                required.join(", ")
+            };
             cx.push(
                 Rule::CustomAppAlertingMissing,
                 Some(tier),
-                &format!("application|{}", app.id),
-                None,
-                Some(app.id.clone()),
-                None,
-                module,
+                Subject::Application(i, None),
+                CUSTOM_APPLICATION,
                 None,
                 format!(
-                    "application {} ({}, {}) has no custom alerts; required use cases: {}",
-                    app.id,
-                    app.delivery,
-                    app.exposure,
-                    if required.is_empty() {
-                        "none".into()
-                    } else {
-                        required.join(", ")
-                    }
+                    "application {} ({}, {}) has no custom alerts; required use cases: {list}",
+                    app.id, app.delivery, app.exposure
                 ),
-                Rule::CustomAppAlertingMissing.fix().to_owned(),
+                Cow::Borrowed(Rule::CustomAppAlertingMissing.fix()),
             );
         } else {
             for uc in required.iter().filter(|u| !declared.contains(u.as_str())) {
@@ -557,9 +613,18 @@ fn application_checks(cx: &mut Ctx<'_>) -> Vec<ApplicationCoverage> {
                     .catalog
                     .use_case(uc)
                     .map_or(uc.as_str(), |u| u.name.as_str());
-                cx.push(Rule::CustomAppUseCaseMissing, Some(tier), &format!("application|{}|{uc}", app.id), None, Some(app.id.clone()), None, module, None,
+                cx.push(
+                    Rule::CustomAppUseCaseMissing,
+                    Some(tier),
+                    Subject::Application(i, Some(uc.clone())),
+                    CUSTOM_APPLICATION,
+                    None,
                     format!("application {} has no alert for {uc} ({name})", app.id),
-                    format!("Build an alert for {uc} in {} and declare it under its `alerts:`, routed to the SIEM.", app.id));
+                    Cow::Owned(format!("Build an alert for {uc} in {} and declare it under its `alerts:`, routed to the SIEM.", app.id)),
+                );
+                if let Some(f) = cx.findings.last_mut() {
+                    f.rank = use_case_rank(cx.catalog, uc);
+                }
             }
         }
         for alert in app
@@ -571,17 +636,14 @@ fn application_checks(cx: &mut Ctx<'_>) -> Vec<ApplicationCoverage> {
             cx.push(
                 Rule::CustomAppAlertNotRouted,
                 Some(tier),
-                &format!("application|{}|{}|{}", app.id, alert.use_case, alert.rule),
-                None,
-                Some(app.id.clone()),
-                None,
-                module,
+                Subject::Application(i, Some(format!("{}|{}", alert.use_case, alert.rule))),
+                CUSTOM_APPLICATION,
                 None,
                 format!(
                     "application {}: alert \"{}\" ({}) is routed to {}, not to the SIEM",
                     app.id, alert.rule, alert.use_case, alert.routed_to
                 ),
-                Rule::CustomAppAlertNotRouted.fix().to_owned(),
+                Cow::Borrowed(Rule::CustomAppAlertNotRouted.fix()),
             );
         }
         let coverage = if gap {
@@ -605,44 +667,46 @@ fn application_checks(cx: &mut Ctx<'_>) -> Vec<ApplicationCoverage> {
     out
 }
 
+/// A use case's place in the profile, so findings come in the profile's order.
+fn use_case_rank(catalog: &Catalog, id: &str) -> usize {
+    catalog
+        .profile
+        .use_cases
+        .iter()
+        .position(|u| u.id == id)
+        .unwrap_or(usize::MAX)
+}
+
 /// Subscription-level rules: unknown plan states, deprecated plans and legacy sub-plans in use.
-fn subscription_checks(cx: &mut Ctx<'_>, rows: &Rows) -> Vec<DefenderRow> {
+fn subscription_checks<'c>(cx: &mut Ctx<'_, 'c>, rows: &Rows<'c>) -> Vec<DefenderRow<'c>> {
     let mut out = Vec::new();
     for ((sub_id, plan), (count, tier, required)) in rows {
         let sub = cx.inv.subscription(sub_id.as_deref());
         let state = cx.inv.plan_states.lookup(sub, plan);
         if state.is_none() {
-            let fix = format!(
-                "Give a pricing export for {} or declare {plan} under `defender:` in the overlay.",
-                cx.sub_label(sub_id.as_deref())
-            );
+            let label = cx.sub_label(sub_id.as_deref());
             cx.push(
                 Rule::DefenderPlanUnknown,
                 Some(*tier),
-                &format!("{}|{plan}", sub_id.as_deref().unwrap_or("")),
-                None,
-                None,
-                sub_id.clone(),
-                Some("cloud-platform"),
+                Subject::Subscription(sub_id.clone(), (*plan).to_owned()),
+                CLOUD_PLATFORM,
                 Some(plan),
-                format!(
-                    "no state known for plan {plan} in {} ({count} asset(s) need it)",
-                    cx.sub_label(sub_id.as_deref())
-                ),
-                fix,
+                format!("no state known for plan {plan} in {label} ({count} asset(s) need it)"),
+                Cow::Owned(format!("Give a pricing export for {label} or declare {plan} under `defender:` in the overlay.")),
             );
         }
         out.push(DefenderRow {
             subscription: sub_id.clone(),
-            plan: plan.clone(),
+            plan,
             state: state.map_or("unknown", |s| if s.on { "on" } else { "off" }),
             sub_plan: state.and_then(|s| s.sub_plan.clone()),
-            required_sub_plan: required.clone(),
+            required_sub_plan: *required,
             resources: *count,
         });
     }
 
-    // Deprecated plans and legacy sub-plans, in every subscription the inputs name.
+    // Deprecated plans and legacy sub-plans, in every subscription the inputs name. Their
+    // severity follows the best tier among the assets that need the plan (or its replacement).
     let mut subs: Vec<Option<String>> = cx
         .inv
         .subscriptions
@@ -652,32 +716,44 @@ fn subscription_checks(cx: &mut Ctx<'_>, rows: &Rows) -> Vec<DefenderRow> {
     if subs.is_empty() || cx.inv.assets.iter().any(|a| a.subscription.is_none()) {
         subs.push(None);
     }
+    let catalog = cx.catalog;
     for sub_id in subs {
         let sub = cx.inv.subscription(sub_id.as_deref());
-        let best_tier = rows
-            .iter()
-            .filter(|((s, _), _)| *s == sub_id)
-            .map(|(_, v)| v.1)
-            .min();
-        for plan in &cx.catalog.profile.plans {
+        let best_tier = |plans: &[&str]| {
+            rows.iter()
+                .filter(|((s, p), _)| *s == sub_id && plans.contains(p))
+                .map(|(_, v)| v.1)
+                .min()
+        };
+        for plan in &catalog.profile.plans {
             let Some(state) = cx.inv.plan_states.lookup(sub, &plan.name).filter(|s| s.on) else {
                 continue;
             };
             let label = cx.sub_label(sub_id.as_deref());
-            if plan.status == Status::Deprecated
-                && !plan
-                    .replaced_by
-                    .iter()
-                    .any(|r| cx.inv.plan_states.lookup(sub, r).is_some_and(|s| s.on))
-            {
-                let replacement = plan.replaced_by.join(" or ");
+            let replaced_on = plan
+                .replaced_by
+                .iter()
+                .any(|r| cx.inv.plan_states.lookup(sub, r).is_some_and(|s| s.on));
+            if plan.status == Status::Deprecated && !replaced_on {
+                let replacements: Vec<&str> = plan.replaced_by.iter().map(String::as_str).collect();
                 let fix = plan
                     .replaced_by
                     .first()
                     .map(|r| cx.remediation(r, None, sub_id.as_deref()))
                     .unwrap_or_default();
-                cx.push(Rule::DeprecatedPlan, best_tier, &format!("{}|{}", sub_id.as_deref().unwrap_or(""), plan.name), None, None, sub_id.clone(), Some("cloud-platform"), Some(&plan.name),
-                    format!("deprecated plan {} is on in {label} while its replacement {replacement} is off", plan.name), fix);
+                cx.push(
+                    Rule::DeprecatedPlan,
+                    best_tier(&replacements),
+                    Subject::Subscription(sub_id.clone(), plan.name.clone()),
+                    CLOUD_PLATFORM,
+                    Some(&plan.name),
+                    format!(
+                        "deprecated plan {} is on in {label} while its replacement {} is off",
+                        plan.name,
+                        replacements.join(" or ")
+                    ),
+                    fix,
+                );
             }
             if let Some(sp) = state.sub_plan.as_deref().and_then(|s| {
                 plan.sub_plans
@@ -687,30 +763,21 @@ fn subscription_checks(cx: &mut Ctx<'_>, rows: &Rows) -> Vec<DefenderRow> {
             {
                 let replacement = sp
                     .replaced_by
-                    .clone()
-                    .or_else(|| plan.default_sub_plan.clone());
-                let fix = cx.remediation(&plan.name, replacement.as_deref(), sub_id.as_deref());
+                    .as_deref()
+                    .or(plan.default_sub_plan.as_deref());
+                let fix = cx.remediation(&plan.name, replacement, sub_id.as_deref());
+                let then = replacement
+                    .map(|r| format!("; replaced by {r}"))
+                    .unwrap_or_default();
                 cx.push(
                     Rule::DeprecatedPlan,
-                    best_tier,
-                    &format!(
-                        "{}|{}|{}",
-                        sub_id.as_deref().unwrap_or(""),
-                        plan.name,
-                        sp.name
-                    ),
-                    None,
-                    None,
-                    sub_id.clone(),
-                    Some("cloud-platform"),
+                    best_tier(&[plan.name.as_str()]),
+                    Subject::Subscription(sub_id.clone(), format!("{}|{}", plan.name, sp.name)),
+                    CLOUD_PLATFORM,
                     Some(&plan.name),
                     format!(
-                        "plan {} in {label} uses the legacy sub-plan {}{}",
-                        plan.name,
-                        sp.name,
-                        replacement
-                            .map(|r| format!("; replaced by {r}"))
-                            .unwrap_or_default()
+                        "plan {} in {label} uses the legacy sub-plan {}{then}",
+                        plan.name, sp.name
                     ),
                     fix,
                 );

@@ -129,7 +129,8 @@ mod tests {
     fn finds_cycles_once_each() {
         let mut inv = Inventory::default();
         for _ in 0..3 {
-            inv.assets.push(crate::classify::tests::asset("x"));
+            let a = crate::classify::tests::asset(&mut inv, "x");
+            inv.assets.push(a);
         }
         inv.relations = vec![
             Relation {

@@ -15,43 +15,86 @@ pub type AssetId = usize;
 /// Index of an application in [`Inventory::applications`].
 pub type AppId = usize;
 
+/// A string shared by many records (a type, a location, a tag), stored once in [`Strings`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sym(u32);
+
+/// The inventory's shared strings. A million resources use a few thousand distinct types,
+/// locations, subscriptions, resource groups and tags: each is kept once.
+#[derive(Debug, Default)]
+pub struct Strings {
+    index: std::collections::HashMap<Box<str>, Sym>,
+    list: Vec<Box<str>>,
+}
+
+impl Strings {
+    pub fn intern(&mut self, text: &str) -> Sym {
+        if let Some(sym) = self.index.get(text) {
+            return *sym;
+        }
+        let sym =
+            Sym(u32::try_from(self.list.len()).expect("fewer than 4 billion distinct strings"));
+        self.list.push(text.into());
+        self.index.insert(text.into(), sym);
+        sym
+    }
+
+    pub fn get(&self, sym: Sym) -> &str {
+        &self.list[sym.0 as usize]
+    }
+
+    /// The symbol of a string already interned.
+    pub fn find(&self, text: &str) -> Option<Sym> {
+        self.index.get(text).copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+}
+
+/// Where a record was read: a file of [`Inventory::files`], and a line and column where the
+/// format has them (0 where it does not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Origin {
+    pub file: u32,
+    pub line: u32,
+    pub column: u32,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sku {
-    pub name: Option<String>,
-    pub tier: Option<String>,
+    pub name: Option<Sym>,
+    pub tier: Option<Sym>,
     pub capacity: Option<u64>,
 }
 
-/// A resource, server or other thing to protect.
+/// A resource, server or other thing to protect, in a compact form: repeated strings are
+/// symbols, lists are boxed slices.
 #[derive(Debug, Clone)]
 pub struct Asset {
     /// As given: a resource id, or the overlay's id.
-    pub id: String,
-    pub name: String,
+    pub id: Box<str>,
+    pub name: Box<str>,
     /// The resource type, spelled as the profile spells it when the profile knows it.
-    pub type_name: String,
-    pub kind: Option<String>,
-    pub sku: Option<Sku>,
+    pub type_name: Sym,
+    pub kind: Option<Sym>,
+    pub sku: Option<Box<Sku>>,
     /// The subscription's id.
-    pub subscription: Option<String>,
-    pub resource_group: Option<String>,
-    pub location: Option<String>,
-    pub tags: Vec<(String, String)>,
+    pub subscription: Option<Sym>,
+    pub resource_group: Option<Sym>,
+    pub location: Option<Sym>,
+    pub tags: Box<[(Sym, Sym)]>,
     /// Classification written for this asset itself.
     pub declared: PartialAxes,
-    pub roles: Vec<String>,
-    pub capabilities: Vec<String>,
+    pub roles: Box<[Sym]>,
+    pub capabilities: Box<[Sym]>,
     /// Where the asset was read.
-    pub origin: Location,
-}
-
-impl Asset {
-    pub fn tag(&self, key: &str) -> Option<&str> {
-        self.tags
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
-    }
+    pub origin: Origin,
 }
 
 /// A relation between two assets that classification follows.
@@ -79,7 +122,7 @@ pub struct Alert {
     pub use_case: String,
     pub rule: String,
     pub routed_to: Routing,
-    pub origin: Location,
+    pub origin: Origin,
 }
 
 /// A home-built application and the assets it is made of.
@@ -96,7 +139,7 @@ pub struct Application {
     /// Assets the application depends on without being made of them.
     pub depends_on: Vec<AssetId>,
     pub alerts: Vec<Alert>,
-    pub origin: Location,
+    pub origin: Origin,
 }
 
 #[derive(Debug, Clone)]
@@ -118,7 +161,7 @@ pub struct PlanState {
     pub on: bool,
     pub sub_plan: Option<String>,
     /// Where the state was read.
-    pub origin: Location,
+    pub origin: Origin,
 }
 
 /// Which subscriptions a plan-state entry speaks for.
@@ -216,7 +259,7 @@ impl Clients {
 #[derive(Debug, Clone)]
 pub struct Licence {
     pub name: String,
-    pub origin: Location,
+    pub origin: Origin,
 }
 
 /// A classification rule from the overlay: first rule that sets an axis wins.
@@ -226,7 +269,7 @@ pub struct ClassifyRule {
     pub set: PartialAxes,
     /// How the rule is named in reasons, e.g. `classify rule 2`.
     pub label: String,
-    pub origin: Location,
+    pub origin: Origin,
 }
 
 /// What one input file was taken to be.
@@ -240,6 +283,9 @@ pub struct InputSummary {
 /// Everything the inputs say, normalised.
 #[derive(Debug, Default)]
 pub struct Inventory {
+    /// The input files, by [`Origin::file`].
+    pub files: Vec<String>,
+    pub strings: Strings,
     pub organization: Option<String>,
     pub assets: Vec<Asset>,
     pub applications: Vec<Application>,
@@ -261,6 +307,47 @@ impl Inventory {
         self.subscriptions
             .iter()
             .find(|s| s.id.eq_ignore_ascii_case(id))
+    }
+
+    /// The text of a shared string.
+    pub fn s(&self, sym: Sym) -> &str {
+        self.strings.get(sym)
+    }
+
+    pub fn opt(&self, sym: Option<Sym>) -> Option<&str> {
+        sym.map(|s| self.strings.get(s))
+    }
+
+    pub fn type_of(&self, a: &Asset) -> &str {
+        self.s(a.type_name)
+    }
+
+    pub fn subscription_of(&self, a: &Asset) -> Option<&str> {
+        self.opt(a.subscription)
+    }
+
+    /// A tag's value, the key compared without case.
+    pub fn tag<'a>(&'a self, a: &Asset, key: &str) -> Option<&'a str> {
+        a.tags
+            .iter()
+            .find(|(k, _)| self.s(*k).eq_ignore_ascii_case(key))
+            .map(|(_, v)| self.s(*v))
+    }
+
+    /// A readable location for a record's origin.
+    pub fn location(&self, o: Origin) -> Location {
+        let file = self.files.get(o.file as usize).cloned().unwrap_or_default();
+        if o.line == 0 {
+            Location::file(file)
+        } else {
+            Location::at(file, o.line as usize, o.column as usize)
+        }
+    }
+
+    /// Registers an input file, returning its number for [`Origin`]s.
+    pub fn add_file(&mut self, display: &str) -> u32 {
+        self.files.push(display.to_owned());
+        u32::try_from(self.files.len() - 1).expect("fewer than 4 billion files")
     }
 }
 
@@ -324,12 +411,7 @@ pub struct Selector {
 
 impl Selector {
     /// Whether `asset` matches; `aliases` are the profile's short names for its type.
-    pub fn matches(
-        &self,
-        asset: &Asset,
-        aliases: &[String],
-        subscription: Option<&Subscription>,
-    ) -> bool {
+    pub fn matches(&self, inv: &Inventory, asset: &Asset, aliases: &[String]) -> bool {
         let opt = |p: &Option<Pattern>, v: Option<&str>| match p {
             None => true,
             Some(p) => v.is_some_and(|v| p.is_match(v)),
@@ -337,19 +419,21 @@ impl Selector {
         opt(&self.id, Some(&asset.id))
             && opt(&self.name, Some(&asset.name))
             && self.type_name.as_ref().is_none_or(|p| {
-                p.is_match(&asset.type_name) || aliases.iter().any(|a| p.is_match(a))
+                p.is_match(inv.type_of(asset)) || aliases.iter().any(|a| p.is_match(a))
             })
-            && opt(&self.resource_group, asset.resource_group.as_deref())
+            && opt(&self.resource_group, inv.opt(asset.resource_group))
             && self.subscription.as_ref().is_none_or(|p| {
-                asset.subscription.as_deref().is_some_and(|s| p.is_match(s))
-                    || subscription
+                let id = inv.subscription_of(asset);
+                id.is_some_and(|s| p.is_match(s))
+                    || inv
+                        .subscription(id)
                         .and_then(|s| s.name.as_deref())
                         .is_some_and(|n| p.is_match(n))
             })
             && self
                 .tags
                 .iter()
-                .all(|(k, p)| asset.tag(k).is_some_and(|v| p.is_match(v)))
+                .all(|(k, p)| inv.tag(asset, k).is_some_and(|v| p.is_match(v)))
     }
 }
 
@@ -368,28 +452,21 @@ mod tests {
         PlanState {
             on,
             sub_plan: None,
-            origin: Location::file("o.yaml"),
+            origin: Origin::default(),
         }
     }
 
     #[test]
     fn most_specific_plan_state_wins() {
         let mut s = PlanStates::default();
-        s.entries.push(PlanStateEntry {
-            scope: SubscriptionScope::parse("corp-prod").unwrap(),
-            plan: "KeyVaults".into(),
-            state: state(true),
-        });
-        s.entries.push(PlanStateEntry {
-            scope: SubscriptionScope::parse("*").unwrap(),
-            plan: "KeyVaults".into(),
-            state: state(false),
-        });
-        s.entries.push(PlanStateEntry {
-            scope: SubscriptionScope::parse("corp-*").unwrap(),
-            plan: "Dns".into(),
-            state: state(true),
-        });
+        let entry = |scope: &str, plan: &str, on: bool| PlanStateEntry {
+            scope: SubscriptionScope::parse(scope).unwrap(),
+            plan: plan.into(),
+            state: state(on),
+        };
+        s.entries.push(entry("corp-prod", "KeyVaults", true));
+        s.entries.push(entry("*", "KeyVaults", false));
+        s.entries.push(entry("corp-*", "Dns", true));
         let corp = sub("1111", "Corp-Prod");
         let other = sub("2222", "saas");
         assert!(s.lookup(Some(&corp), "keyvaults").unwrap().on);
@@ -401,20 +478,21 @@ mod tests {
 
     #[test]
     fn selector_globs_ignore_case_and_span_slashes() {
+        let mut inv = Inventory::default();
         let asset = Asset {
             id: "/subscriptions/1/resourceGroups/RG-Payments-EU/providers/x/y/z".into(),
             name: "vm1".into(),
-            type_name: "Microsoft.Compute/virtualMachines".into(),
+            type_name: inv.strings.intern("Microsoft.Compute/virtualMachines"),
             kind: None,
             sku: None,
-            subscription: Some("1".into()),
-            resource_group: Some("RG-Payments-EU".into()),
+            subscription: Some(inv.strings.intern("1")),
+            resource_group: Some(inv.strings.intern("RG-Payments-EU")),
             location: None,
-            tags: vec![("Env".into(), "Prod".into())],
+            tags: vec![(inv.strings.intern("Env"), inv.strings.intern("Prod"))].into(),
             declared: PartialAxes::default(),
-            roles: vec![],
-            capabilities: vec![],
-            origin: Location::file("f"),
+            roles: Box::new([]),
+            capabilities: Box::new([]),
+            origin: Origin::default(),
         };
         let sel = Selector {
             resource_group: Some(Pattern::new("rg-payments-*").unwrap()),
@@ -422,13 +500,13 @@ mod tests {
             type_name: Some(Pattern::new("server").unwrap()),
             ..Selector::default()
         };
-        assert!(sel.matches(&asset, &["server".into()], None));
-        assert!(!sel.matches(&asset, &["vm".into()], None));
+        assert!(sel.matches(&inv, &asset, &["server".into()]));
+        assert!(!sel.matches(&inv, &asset, &["vm".into()]));
         let by_id = Selector {
             id: Some(Pattern::new("/subscriptions/1/*").unwrap()),
             ..Selector::default()
         };
-        assert!(by_id.matches(&asset, &[], None));
+        assert!(by_id.matches(&inv, &asset, &[]));
     }
 }
 
@@ -442,28 +520,28 @@ pub struct AssetIndex {
 }
 
 impl AssetIndex {
-    pub fn new(assets: &[Asset]) -> AssetIndex {
+    pub fn new(inv: &Inventory) -> AssetIndex {
         let mut index = AssetIndex::default();
-        for (i, a) in assets.iter().enumerate() {
+        for (i, a) in inv.assets.iter().enumerate() {
             index.by_id.insert(a.id.to_ascii_lowercase(), i);
             index
                 .by_name
                 .entry(a.name.to_ascii_lowercase())
                 .or_default()
                 .push(i);
-            if let Some(rg) = &a.resource_group {
+            if let Some(rg) = a.resource_group {
                 index
                     .by_group
-                    .entry(rg.to_ascii_lowercase())
+                    .entry(inv.s(rg).to_ascii_lowercase())
                     .or_default()
                     .push(i);
             }
-            for (k, v) in &a.tags {
-                index
-                    .by_tag
-                    .entry((k.to_ascii_lowercase(), v.to_ascii_lowercase()))
-                    .or_default()
-                    .push(i);
+            for (k, v) in a.tags.iter() {
+                let key = (
+                    inv.s(*k).to_ascii_lowercase(),
+                    inv.s(*v).to_ascii_lowercase(),
+                );
+                index.by_tag.entry(key).or_default().push(i);
             }
         }
         index
@@ -486,12 +564,8 @@ impl AssetIndex {
             return Some(self.by_id.get(id).map(|i| vec![*i]).unwrap_or_default());
         }
         if let Some((k, v)) = s.tags.iter().find_map(|(k, p)| p.literal().map(|v| (k, v))) {
-            return Some(
-                self.by_tag
-                    .get(&(k.to_ascii_lowercase(), v.to_owned()))
-                    .cloned()
-                    .unwrap_or_default(),
-            );
+            let key = (k.to_ascii_lowercase(), v.to_owned());
+            return Some(self.by_tag.get(&key).cloned().unwrap_or_default());
         }
         if let Some(n) = s.name.as_ref().and_then(Pattern::literal) {
             return Some(self.by_name.get(n).cloned().unwrap_or_default());
@@ -512,9 +586,9 @@ impl AssetIndex {
         let check = |i: &AssetId| {
             let a = &inv.assets[*i];
             let aliases = catalog
-                .resource_type(&a.type_name)
+                .resource_type(inv.type_of(a))
                 .map_or(&[][..], |t| t.aliases.as_slice());
-            s.matches(a, aliases, inv.subscription(a.subscription.as_deref()))
+            s.matches(inv, a, aliases)
         };
         let mut out: Vec<AssetId> = match self.candidates(s) {
             Some(c) => c.into_iter().filter(check).collect(),

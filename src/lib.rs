@@ -24,19 +24,20 @@ use std::path::PathBuf;
 use diag::{Diagnostic, InputErrors};
 use profile::Catalog;
 
-/// Every stage's output for one run.
+/// Every stage's output for one run. Names from the profile are borrowed, hence `'c`.
 #[derive(Debug)]
-pub struct Analysis {
+pub struct Analysis<'c> {
     pub inventory: inventory::Inventory,
+    pub graph: graph::AssetGraph,
     pub classification: classify::Classification,
-    pub mapping: map::Mapping,
-    pub evaluation: evaluate::Evaluation,
+    pub mapping: map::Mapping<'c>,
+    pub evaluation: evaluate::Evaluation<'c>,
     /// Warnings from every stage, in a stable order.
     pub warnings: Vec<Diagnostic>,
 }
 
 /// Runs the whole pipeline over the inputs.
-pub fn analyze(inputs: &[PathBuf], catalog: &Catalog) -> Result<Analysis, InputErrors> {
+pub fn analyze<'c>(inputs: &[PathBuf], catalog: &'c Catalog) -> Result<Analysis<'c>, InputErrors> {
     let clock = std::time::Instant::now();
     let lap = |stage: &str| {
         log::debug!(
@@ -61,6 +62,7 @@ pub fn analyze(inputs: &[PathBuf], catalog: &Catalog) -> Result<Analysis, InputE
     warnings.dedup();
     Ok(Analysis {
         inventory,
+        graph,
         classification,
         mapping,
         evaluation,
@@ -68,15 +70,8 @@ pub fn analyze(inputs: &[PathBuf], catalog: &Catalog) -> Result<Analysis, InputE
     })
 }
 
-impl Analysis {
-    pub fn report(&self, catalog: &Catalog) -> report::Report {
-        report::build(&report::Stages {
-            catalog,
-            inventory: &self.inventory,
-            classification: &self.classification,
-            mapping: &self.mapping,
-            evaluation: &self.evaluation,
-            warnings: &self.warnings,
-        })
+impl<'c> Analysis<'c> {
+    pub fn report<'a>(&'a self, catalog: &'c Catalog) -> report::Report<'a, 'c> {
+        report::Report::build(self, catalog)
     }
 }

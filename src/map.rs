@@ -1,6 +1,7 @@
 //! Mapping: each asset to its class, the MDR modules that watch it and the plans (with the
 //! sub-plan its tier needs) that deliver them; the organisation's facts (licensed products,
-//! clients, directories, SIEM) and its archetype.
+//! clients, directories, SIEM) and its archetype. Names are borrowed from the profile, so a
+//! mapped asset costs a few words.
 
 use std::collections::BTreeSet;
 
@@ -9,45 +10,73 @@ use crate::domain::{Archetype, Delivery};
 use crate::inventory::{Asset, Inventory, RelationKind};
 use crate::profile::Catalog;
 use crate::profile::model::{ClassCoverage, VariantCondition};
+use crate::rules::Rule;
 
 /// A plan an asset needs, with the sub-plan its tier needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Requirement {
-    pub plan: String,
-    pub sub_plan: Option<String>,
+pub struct Requirement<'c> {
+    pub plan: &'c str,
+    pub sub_plan: Option<&'c str>,
     /// The rule raised when the plan runs a weaker sub-plan.
-    pub weaker_rule: Option<String>,
-    /// Why the asset needs it: its type, or a role.
-    pub because: String,
+    pub weaker_rule: Option<Rule>,
+    /// The role that brings the requirement, when it is not the asset's type.
+    pub role: Option<&'c str>,
 }
 
 /// A variant of the asset's type that its plan cannot protect.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Uncovered {
-    pub plan: String,
-    pub variant: String,
-    pub description: String,
+pub struct Uncovered<'c> {
+    pub plan: &'c str,
+    pub variant: &'c str,
+    pub description: &'c str,
+}
+
+/// The profile's modules that watch an asset, as a set of indexes into `profile.modules`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ModuleSet(u64);
+
+impl ModuleSet {
+    fn insert(&mut self, i: usize) {
+        if i < 64 {
+            self.0 |= 1 << i;
+        }
+    }
+
+    pub fn contains(self, i: usize) -> bool {
+        i < 64 && self.0 & (1 << i) != 0
+    }
+
+    /// The module ids, in the profile's order.
+    pub fn ids<'c>(self, catalog: &'c Catalog) -> impl Iterator<Item = &'c str> + 'c {
+        catalog
+            .profile
+            .modules
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| self.contains(*i))
+            .map(|(_, m)| m.id.as_str())
+    }
 }
 
 #[derive(Debug, Clone)]
-pub struct Mapped {
+pub struct Mapped<'c> {
     /// `None` when the profile does not know the type.
-    pub class: Option<String>,
+    pub class: Option<&'c str>,
     pub not_applicable: bool,
-    pub modules: Vec<String>,
-    pub requirements: Vec<Requirement>,
-    pub uncovered: Vec<Uncovered>,
+    pub modules: ModuleSet,
+    pub requirements: Vec<Requirement<'c>>,
+    pub uncovered: Vec<Uncovered<'c>>,
 }
 
 #[derive(Debug)]
-pub struct Mapping {
-    pub assets: Vec<Mapped>,
+pub struct Mapping<'c> {
+    pub assets: Vec<Mapped<'c>>,
     /// Licensed products plus `endpoints`, `on-premises-ad` and `siem` where they hold.
     pub facts: BTreeSet<String>,
     pub archetype: Archetype,
 }
 
-pub fn map(inv: &Inventory, classes: &Classification, catalog: &Catalog) -> Mapping {
+pub fn map<'c>(inv: &Inventory, classes: &Classification, catalog: &'c Catalog) -> Mapping<'c> {
     let mut in_app = vec![false; inv.assets.len()];
     for app in &inv.applications {
         for c in &app.components {
@@ -55,20 +84,24 @@ pub fn map(inv: &Inventory, classes: &Classification, catalog: &Catalog) -> Mapp
         }
     }
     let hosts = host_of(inv);
-    let assets = inv
+    let modules = ModuleIndex::new(catalog);
+    let assets: Vec<Mapped<'c>> = inv
         .assets
         .iter()
         .enumerate()
         .map(|(i, a)| {
+            let host = hosts[i].map(|h| &inv.assets[h]);
             map_asset(
+                inv,
                 a,
-                hosts[i].map(|h| &inv.assets[h]),
+                host,
                 classes.assets[i].tier,
                 in_app[i],
                 catalog,
+                &modules,
             )
         })
-        .collect::<Vec<_>>();
+        .collect();
 
     let archetype = if inv
         .applications
@@ -78,7 +111,6 @@ pub fn map(inv: &Inventory, classes: &Classification, catalog: &Catalog) -> Mapp
         Archetype::SaasProvider
     } else if assets.iter().any(|m| {
         m.class
-            .as_deref()
             .and_then(|c| catalog.class(c))
             .is_some_and(|c| c.app_platform)
     }) {
@@ -91,6 +123,30 @@ pub fn map(inv: &Inventory, classes: &Classification, catalog: &Catalog) -> Mapp
         assets,
         facts: facts(inv, catalog),
         archetype,
+    }
+}
+
+/// Module ids to their index in the profile.
+struct ModuleIndex<'c> {
+    ids: Vec<&'c str>,
+}
+
+impl<'c> ModuleIndex<'c> {
+    fn new(catalog: &'c Catalog) -> Self {
+        ModuleIndex {
+            ids: catalog
+                .profile
+                .modules
+                .iter()
+                .map(|m| m.id.as_str())
+                .collect(),
+        }
+    }
+
+    fn add(&self, set: &mut ModuleSet, id: &str) {
+        if let Some(i) = self.ids.iter().position(|m| *m == id) {
+            set.insert(i);
+        }
     }
 }
 
@@ -107,23 +163,28 @@ fn host_of(inv: &Inventory) -> Vec<Option<usize>> {
     out
 }
 
-fn map_asset(
+fn map_asset<'c>(
+    inv: &Inventory,
     a: &Asset,
     host: Option<&Asset>,
     tier: crate::domain::Tier,
     in_app: bool,
-    catalog: &Catalog,
-) -> Mapped {
+    catalog: &'c Catalog,
+    index: &ModuleIndex<'c>,
+) -> Mapped<'c> {
     let profile = &catalog.profile;
-    let mut modules: BTreeSet<&str> = profile.always_modules.iter().map(String::as_str).collect();
-    if in_app {
-        modules.insert("custom-application");
+    let mut modules = ModuleSet::default();
+    for m in &profile.always_modules {
+        index.add(&mut modules, m);
     }
-    let Some(rt) = catalog.resource_type(&a.type_name) else {
+    if in_app {
+        index.add(&mut modules, "custom-application");
+    }
+    let Some(rt) = catalog.resource_type(inv.type_of(a)) else {
         return Mapped {
             class: None,
             not_applicable: false,
-            modules: ordered(modules, catalog),
+            modules,
             requirements: vec![],
             uncovered: vec![],
         };
@@ -134,77 +195,59 @@ fn map_asset(
     let mut requirements = Vec::new();
     let mut uncovered = Vec::new();
     if !not_applicable {
-        modules.extend(rt.modules.iter().map(String::as_str));
+        for m in &rt.modules {
+            index.add(&mut modules, m);
+        }
         if let Some(plan) = &rt.plan {
-            requirements.push(requirement(
-                plan,
-                tier,
-                format!("type {}", rt.type_name),
-                catalog,
-            ));
+            requirements.push(requirement(plan, tier, None, catalog));
             for v in rt
                 .not_covered
                 .iter()
-                .filter(|v| variant_matches(&v.when, a, host))
+                .filter(|v| variant_matches(inv, &v.when, a, host))
             {
                 uncovered.push(Uncovered {
-                    plan: plan.clone(),
-                    variant: v.id.clone(),
-                    description: v.description.clone(),
+                    plan: plan.as_str(),
+                    variant: &v.id,
+                    description: &v.description,
                 });
             }
         }
     }
-    for role in a.roles.iter().filter_map(|r| catalog.role(r)) {
-        modules.extend(role.modules.iter().map(String::as_str));
+    for role in a.roles.iter().filter_map(|r| catalog.role(inv.s(*r))) {
+        for m in &role.modules {
+            index.add(&mut modules, m);
+        }
         if let Some(plan) = &role.plan
-            && !requirements.iter().any(|r| &r.plan == plan)
+            && !requirements.iter().any(|r| r.plan == plan)
         {
-            requirements.push(requirement(
-                plan,
-                tier,
-                format!("role {}", role.id),
-                catalog,
-            ));
+            requirements.push(requirement(plan, tier, Some(&role.id), catalog));
         }
     }
     Mapped {
-        class: Some(rt.class.clone()),
+        class: Some(&rt.class),
         not_applicable: not_applicable && requirements.is_empty(),
-        modules: ordered(modules, catalog),
+        modules,
         requirements,
         uncovered,
     }
 }
 
-fn requirement(
-    plan: &str,
+fn requirement<'c>(
+    plan: &'c str,
     tier: crate::domain::Tier,
-    because: String,
-    catalog: &Catalog,
-) -> Requirement {
-    let name = catalog
-        .plan(plan)
-        .map_or(plan, |p| p.name.as_str())
-        .to_owned();
+    role: Option<&'c str>,
+    catalog: &'c Catalog,
+) -> Requirement<'c> {
+    let name = catalog.plan(plan).map_or(plan, |p| p.name.as_str());
     let tiered = catalog.tier_requirement(plan);
     Requirement {
         plan: name,
-        sub_plan: tiered.and_then(|t| t.sub_plans.get(&tier.0).cloned()),
-        weaker_rule: tiered.map(|t| t.rule.clone()),
-        because,
+        sub_plan: tiered
+            .and_then(|t| t.sub_plans.get(&tier.0))
+            .map(String::as_str),
+        weaker_rule: tiered.and_then(|t| Rule::from_name(&t.rule)),
+        role,
     }
-}
-
-/// Modules in the profile's order.
-fn ordered(modules: BTreeSet<&str>, catalog: &Catalog) -> Vec<String> {
-    catalog
-        .profile
-        .modules
-        .iter()
-        .filter(|m| modules.contains(m.id.as_str()))
-        .map(|m| m.id.clone())
-        .collect()
 }
 
 fn any_glob(patterns: &[String], value: Option<&str>) -> bool {
@@ -215,16 +258,21 @@ fn any_glob(patterns: &[String], value: Option<&str>) -> bool {
 }
 
 /// Whether every condition given matches the asset.
-pub fn variant_matches(when: &VariantCondition, a: &Asset, host: Option<&Asset>) -> bool {
-    let sku = a.sku.as_ref();
+pub fn variant_matches(
+    inv: &Inventory,
+    when: &VariantCondition,
+    a: &Asset,
+    host: Option<&Asset>,
+) -> bool {
+    let sku = a.sku.as_deref();
     let checks = [
-        (&when.kind, a.kind.as_deref()),
-        (&when.sku_name, sku.and_then(|s| s.name.as_deref())),
-        (&when.sku_tier, sku.and_then(|s| s.tier.as_deref())),
+        (&when.kind, inv.opt(a.kind)),
+        (&when.sku_name, sku.and_then(|s| inv.opt(s.name))),
+        (&when.sku_tier, sku.and_then(|s| inv.opt(s.tier))),
         (
             &when.host_sku_tier,
-            host.and_then(|h| h.sku.as_ref())
-                .and_then(|s| s.tier.as_deref()),
+            host.and_then(|h| h.sku.as_deref())
+                .and_then(|s| inv.opt(s.tier)),
         ),
     ];
     let given = checks.iter().filter(|(p, _)| !p.is_empty()).count()
@@ -234,7 +282,7 @@ pub fn variant_matches(when: &VariantCondition, a: &Asset, host: Option<&Asset>)
         && (when.capability.is_empty()
             || a.capabilities
                 .iter()
-                .any(|c| any_glob(&when.capability, Some(c))))
+                .any(|c| any_glob(&when.capability, Some(inv.s(*c)))))
 }
 
 fn facts(inv: &Inventory, catalog: &Catalog) -> BTreeSet<String> {
@@ -262,42 +310,43 @@ mod tests {
     #[test]
     fn consumption_host_and_cosmos_apis_are_variants() {
         let catalog = crate::profile::load("standard").unwrap();
-        let mut func = crate::classify::tests::asset("func");
-        func.type_name = "Microsoft.Web/sites".into();
-        let mut plan = crate::classify::tests::asset("plan");
-        plan.sku = Some(Sku {
-            name: Some("Y1".into()),
-            tier: Some("Dynamic".into()),
+        let mut inv = Inventory::default();
+        let mut func = crate::classify::tests::asset(&mut inv, "func");
+        func.type_name = inv.strings.intern("Microsoft.Web/sites");
+        let mut plan = crate::classify::tests::asset(&mut inv, "plan");
+        plan.sku = Some(Box::new(Sku {
+            name: Some(inv.strings.intern("Y1")),
+            tier: Some(inv.strings.intern("Dynamic")),
             capacity: None,
-        });
+        }));
         let rt = catalog.resource_type("Microsoft.Web/sites").unwrap();
         assert!(
             rt.not_covered
                 .iter()
-                .any(|v| variant_matches(&v.when, &func, Some(&plan)))
+                .any(|v| variant_matches(&inv, &v.when, &func, Some(&plan)))
         );
         assert!(
             !rt.not_covered
                 .iter()
-                .any(|v| variant_matches(&v.when, &func, None))
+                .any(|v| variant_matches(&inv, &v.when, &func, None))
         );
 
-        let mut cosmos = crate::classify::tests::asset("c");
-        cosmos.capabilities = vec!["EnableCassandra".into()];
+        let mut cosmos = crate::classify::tests::asset(&mut inv, "c");
+        cosmos.capabilities = vec![inv.strings.intern("EnableCassandra")].into();
         let rt = catalog
             .resource_type("Microsoft.DocumentDB/databaseAccounts")
             .unwrap();
         assert!(
             rt.not_covered
                 .iter()
-                .any(|v| variant_matches(&v.when, &cosmos, None))
+                .any(|v| variant_matches(&inv, &v.when, &cosmos, None))
         );
-        cosmos.capabilities.clear();
-        cosmos.kind = Some("GlobalDocumentDB".into());
+        cosmos.capabilities = Box::new([]);
+        cosmos.kind = Some(inv.strings.intern("GlobalDocumentDB"));
         assert!(
             !rt.not_covered
                 .iter()
-                .any(|v| variant_matches(&v.when, &cosmos, None))
+                .any(|v| variant_matches(&inv, &v.when, &cosmos, None))
         );
     }
 }

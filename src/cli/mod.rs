@@ -169,21 +169,19 @@ fn analyze(cli: &Cli, settings: &Settings, a: &args::ReportArgs, view: View) -> 
         log::warn!("{w}");
     }
     let report = analysis.report(&catalog);
-    let text = match a.format {
-        Format::Json => json_view(&report, view)?,
+    match a.format {
+        Format::Json => emit_with(a.output.as_deref(), &|w| {
+            report.write_json(w, json_keys(view))
+        })?,
         Format::Table => {
             let color = settings.color_stdout && a.output.is_none();
-            table::render(
-                &report,
-                view,
-                Style {
-                    color,
-                    width: settings.width,
-                },
-            )
+            let style = Style {
+                color,
+                width: settings.width,
+            };
+            emit(a.output.as_deref(), &table::render(&report, view, style))?;
         }
-    };
-    emit(a.output.as_deref(), &text)?;
+    }
 
     // Only the commands that evaluate the rules gate on findings.
     let gates = matches!(view, View::Report | View::Gaps);
@@ -195,15 +193,9 @@ fn analyze(cli: &Cli, settings: &Settings, a: &args::ReportArgs, view: View) -> 
     Ok(EXIT_OK)
 }
 
-/// The JSON of a view: the whole report, or the sections the command is about.
-fn json_view(report: &crate::report::Report, view: View) -> anyhow::Result<String> {
-    if view == View::Report {
-        let mut text = serde_json::to_string_pretty(report)?;
-        text.push('\n');
-        return Ok(text);
-    }
-    let mut value = serde_json::to_value(report)?;
-    let keep: &[&str] = match view {
+/// The top-level keys each command's JSON keeps (empty: all of them).
+fn json_keys(view: View) -> &'static [&'static str] {
+    match view {
         View::Report => &[],
         View::Classify => &[
             "schema_version",
@@ -235,19 +227,15 @@ fn json_view(report: &crate::report::Report, view: View) -> anyhow::Result<Strin
             "findings",
             "warnings",
         ],
-    };
-    if !keep.is_empty()
-        && let Some(map) = value.as_object_mut()
-    {
-        map.retain(|k, _| keep.contains(&k.as_str()));
     }
-    let mut text = serde_json::to_string_pretty(&value)?;
-    text.push('\n');
-    Ok(text)
 }
 
-/// Writes to the file atomically (a temporary file renamed into place), or to standard output.
-fn emit(output: Option<&Path>, text: &str) -> anyhow::Result<()> {
+/// Writes through `write` to the file, atomically (a temporary file renamed into place, so a
+/// reader never sees half a report), or to standard output.
+fn emit_with(
+    output: Option<&Path>,
+    write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     use anyhow::Context;
     match output {
         Some(path) => {
@@ -255,25 +243,33 @@ fn emit(output: Option<&Path>, text: &str) -> anyhow::Result<()> {
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
-            let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| {
+            let tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| {
                 format!(
                     "cannot write to {}: check that the folder exists and is writable",
                     dir.display()
                 )
             })?;
-            tmp.write_all(text.as_bytes())
+            let mut buffered = std::io::BufWriter::new(tmp);
+            write(&mut buffered).with_context(|| format!("cannot write {}", path.display()))?;
+            let tmp = buffered
+                .into_inner()
+                .map_err(|e| e.into_error())
                 .with_context(|| format!("cannot write {}", path.display()))?;
             tmp.persist(path)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             Ok(())
         }
         None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            write(&mut out)?;
             out.flush()?;
             Ok(())
         }
     }
+}
+
+fn emit(output: Option<&Path>, text: &str) -> anyhow::Result<()> {
+    emit_with(output, &|w| w.write_all(text.as_bytes()))
 }
 
 fn validate(cli: &Cli, inputs: &[std::path::PathBuf]) -> anyhow::Result<u8> {

@@ -259,13 +259,36 @@ struct PendingRef {
 #[derive(Clone, Copy)]
 enum Ref {
     Asset(AssetId),
-    App(AppId),
+    AppComponent(AppId),
+    AppDependency(AppId),
 }
 
 struct PendingSelector {
     app: AppId,
     selector: Selector,
     at: Location,
+}
+
+/// Where in one overlay file a record is: for diagnostics and for [`Origin`]s.
+struct Here<'p> {
+    file_no: u32,
+    file: &'p str,
+    positions: &'p yaml::Positions,
+}
+
+impl Here<'_> {
+    fn loc(&self, path: &str) -> Location {
+        self.positions.locate(self.file, path)
+    }
+
+    fn origin(&self, path: &str) -> Origin {
+        let (line, column) = self.positions.position(path).unwrap_or((0, 0));
+        Origin {
+            file: self.file_no,
+            line: line as u32,
+            column: column as u32,
+        }
+    }
 }
 
 struct Builder<'a> {
@@ -301,7 +324,12 @@ impl<'a> Builder<'a> {
                 Ok(o) => {
                     let positions = yaml::Positions::index(text);
                     let records = o.assets.len() + o.applications.len();
-                    self.add_overlay(display, &positions, o, diags);
+                    let here = Here {
+                        file_no: self.inv.add_file(display),
+                        file: display,
+                        positions: &positions,
+                    };
+                    self.add_overlay(&here, o, diags);
                     self.inv.inputs.push(InputSummary {
                         path: display.to_owned(),
                         kind: kind.name().into(),
@@ -313,51 +341,52 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn subscription_id(&mut self, text: &str) -> String {
-        if let Some(s) = self.inv.subscriptions.iter().find(|s| {
+    /// The subscription named by an id or a display name, added when no input knew it.
+    fn subscription_id(&mut self, text: &str) -> Sym {
+        let known = self.inv.subscriptions.iter().find(|s| {
             s.id.eq_ignore_ascii_case(text)
                 || s.name
                     .as_deref()
                     .is_some_and(|n| n.eq_ignore_ascii_case(text))
-        }) {
-            return s.id.clone();
-        }
-        self.inv.subscriptions.push(Subscription {
-            id: text.to_owned(),
-            name: None,
         });
-        text.to_owned()
+        let id = match known {
+            Some(s) => s.id.clone(),
+            None => {
+                self.inv.subscriptions.push(Subscription {
+                    id: text.to_owned(),
+                    name: None,
+                });
+                text.to_owned()
+            }
+        };
+        self.inv.strings.intern(&id)
     }
 
-    fn add_overlay(
-        &mut self,
-        file: &str,
-        pos: &yaml::Positions,
-        o: overlay::Overlay,
-        diags: &mut Diagnostics,
-    ) {
-        let at = |path: &str| pos.locate(file, path);
-
+    fn add_overlay(&mut self, here: &Here<'_>, o: overlay::Overlay, diags: &mut Diagnostics) {
         if let Some(org) = o.organization {
             match (&self.inv.organization, &self.organization_from) {
                 (Some(prev), Some(from)) if prev != &org => {
                     diags
-                        .warning(at("organization"), format!("organization `{org}` differs from `{prev}` given in {from}; keeping `{prev}`"))
+                        .warning(
+                            here.loc("organization"),
+                            format!("organization `{org}` differs from `{prev}` given in {from}; keeping `{prev}`"),
+                        )
                         .help = Some("name the organisation in one overlay only".into());
                 }
                 (Some(_), _) => {}
                 (None, _) => {
                     self.inv.organization = Some(org);
-                    self.organization_from = Some(at("organization"));
+                    self.organization_from = Some(here.loc("organization"));
                 }
             }
         }
 
         for (i, name) in o.licences.iter().enumerate() {
+            let path = format!("licences[{i}]");
             if self.catalog.licence_products(name).is_none() {
                 diags
                     .warning(
-                        at(&format!("licences[{i}]")),
+                        here.loc(&path),
                         format!(
                             "licence `{name}` is not known to the profile; it counts for nothing"
                         ),
@@ -369,7 +398,7 @@ impl<'a> Builder<'a> {
             }
             self.inv.licences.push(Licence {
                 name: name.clone(),
-                origin: at(&format!("licences[{i}]")),
+                origin: here.origin(&path),
             });
         }
 
@@ -389,11 +418,11 @@ impl<'a> Builder<'a> {
             .extend(o.sentinel.iter().map(|w| w.to_ascii_lowercase()));
 
         for (i, entry) in o.defender.iter().enumerate() {
-            self.add_defender(file, pos, i, entry, diags);
+            self.add_defender(here, i, entry, diags);
         }
 
         for (i, a) in o.assets.into_iter().enumerate() {
-            self.add_asset(file, pos, i, a, diags);
+            self.add_asset(here, i, a, diags);
         }
 
         for (i, rule) in o.classify.into_iter().enumerate() {
@@ -401,39 +430,36 @@ impl<'a> Builder<'a> {
             if rule.sensitivity.is_none() && rule.impact.is_none() {
                 diags
                     .warning(
-                        at(&path),
+                        here.loc(&path),
                         "this classify rule sets neither sensitivity nor impact",
                     )
                     .help =
                     Some("add `sensitivity:` or `impact:` to the rule, or remove it".into());
             }
             let Some(selector) =
-                compile_selector(&rule.selector, &at(&format!("{path}.match")), diags)
+                compile_selector(&rule.selector, &here.loc(&format!("{path}.match")), diags)
             else {
                 continue;
             };
-            let origin = at(&path);
-            let label = format!("classify rule {}", i + 1);
             self.inv.classify_rules.push(ClassifyRule {
                 selector,
                 set: PartialAxes {
                     sensitivity: rule.sensitivity,
                     impact: rule.impact,
                 },
-                label,
-                origin,
+                label: format!("classify rule {}", i + 1),
+                origin: here.origin(&path),
             });
         }
 
         for (i, app) in o.applications.into_iter().enumerate() {
-            self.add_application(file, pos, i, app, diags);
+            self.add_application(here, i, app, diags);
         }
     }
 
     fn add_defender(
         &mut self,
-        file: &str,
-        pos: &yaml::Positions,
+        here: &Here<'_>,
         i: usize,
         entry: &overlay::DefenderEntry,
         diags: &mut Diagnostics,
@@ -443,31 +469,32 @@ impl<'a> Builder<'a> {
             Ok(s) => s,
             Err(e) => {
                 diags.error(
-                    pos.locate(file, &format!("{path}.subscription")),
+                    here.loc(&format!("{path}.subscription")),
                     format!("invalid subscription pattern: {e}"),
                 );
                 return;
             }
         };
         for (plan_name, value) in &entry.plans {
-            let at = pos.locate(file, &format!("{path}.plans.{plan_name}"));
+            let plan_path = format!("{path}.plans.{plan_name}");
+            let at = here.loc(&plan_path);
             let Some(plan) = self.catalog.plan(plan_name) else {
                 diags
                     .error(at, format!("unknown Defender plan `{plan_name}`"))
                     .help = Some(suggestion(plan_name, self.catalog.plan_names()));
                 continue;
             };
-            let lower = value.to_ascii_lowercase();
-            let state = match lower.as_str() {
+            let origin = here.origin(&plan_path);
+            let state = match value.to_ascii_lowercase().as_str() {
                 "free" | "off" => PlanState {
                     on: false,
                     sub_plan: None,
-                    origin: at.clone(),
+                    origin,
                 },
                 "standard" | "on" => PlanState {
                     on: true,
                     sub_plan: None,
-                    origin: at.clone(),
+                    origin,
                 },
                 _ => match plan
                     .sub_plans
@@ -477,7 +504,7 @@ impl<'a> Builder<'a> {
                     Some(s) => PlanState {
                         on: true,
                         sub_plan: Some(s.name.clone()),
-                        origin: at.clone(),
+                        origin,
                     },
                     None => {
                         let accepted: Vec<&str> = ["free", "standard"]
@@ -504,14 +531,13 @@ impl<'a> Builder<'a> {
 
     fn add_asset(
         &mut self,
-        file: &str,
-        pos: &yaml::Positions,
+        here: &Here<'_>,
         i: usize,
         a: overlay::OverlayAsset,
         diags: &mut Diagnostics,
     ) {
         let path = format!("assets[{i}]");
-        let at = |p: &str| pos.locate(file, &format!("{path}{p}"));
+        let at = |p: &str| here.loc(&format!("{path}{p}"));
         let key = a.id.to_ascii_lowercase();
         if let Some(first) = self.asset_seen.get(&key) {
             diags
@@ -554,21 +580,18 @@ impl<'a> Builder<'a> {
             .resource_type(&type_name)
             .map(|t| t.class.clone());
         for (j, role) in a.roles.iter().enumerate() {
+            let role_at = at(&format!(".roles[{j}]"));
             match self.catalog.role(role) {
                 None => {
-                    diags
-                        .error(
-                            at(&format!(".roles[{j}]")),
-                            format!("unknown role `{role}`"),
-                        )
-                        .help = Some(suggestion(role, self.catalog.role_names()));
+                    diags.error(role_at, format!("unknown role `{role}`")).help =
+                        Some(suggestion(role, self.catalog.role_names()));
                 }
                 Some(r) => {
                     if let Some(class) = &class
                         && !r.applies_to.contains(class)
                     {
                         diags.warning(
-                            at(&format!(".roles[{j}]")),
+                            role_at,
                             format!(
                                 "role `{role}` applies to {}, not to a {class}",
                                 r.applies_to.join(", ")
@@ -597,40 +620,44 @@ impl<'a> Builder<'a> {
                 at: at(".hosted_on"),
             });
         }
-        self.inv.assets.push(Asset {
-            name: a.name.unwrap_or_else(|| a.id.clone()),
-            id: a.id,
-            type_name,
-            kind: a.kind,
-            sku: a.sku.map(|s| Sku {
-                name: s.name,
-                tier: s.tier,
-                capacity: s.capacity,
+        let strings = &mut self.inv.strings;
+        let mut sym = |t: &str| strings.intern(t);
+        let asset = Asset {
+            name: a.name.unwrap_or_else(|| a.id.clone()).into(),
+            id: a.id.into(),
+            type_name: sym(&type_name),
+            kind: a.kind.as_deref().map(&mut sym),
+            sku: a.sku.map(|s| {
+                Box::new(Sku {
+                    name: s.name.as_deref().map(&mut sym),
+                    tier: s.tier.as_deref().map(&mut sym),
+                    capacity: s.capacity,
+                })
             }),
             subscription,
-            resource_group: a.resource_group,
-            location: a.location,
-            tags: a.tags.into_iter().collect(),
+            resource_group: a.resource_group.as_deref().map(&mut sym),
+            location: a.location.as_deref().map(&mut sym),
+            tags: a.tags.iter().map(|(k, v)| (sym(k), sym(v))).collect(),
             declared: PartialAxes {
                 sensitivity: a.sensitivity,
                 impact: a.impact,
             },
-            roles: a.roles,
-            capabilities: a.capabilities,
-            origin: at(""),
-        });
+            roles: a.roles.iter().map(|r| sym(r)).collect(),
+            capabilities: a.capabilities.iter().map(|c| sym(c)).collect(),
+            origin: here.origin(&path),
+        };
+        self.inv.assets.push(asset);
     }
 
     fn add_application(
         &mut self,
-        file: &str,
-        pos: &yaml::Positions,
+        here: &Here<'_>,
         i: usize,
         app: overlay::OverlayApplication,
         diags: &mut Diagnostics,
     ) {
         let path = format!("applications[{i}]");
-        let at = |p: &str| pos.locate(file, &format!("{path}{p}"));
+        let at = |p: &str| here.loc(&format!("{path}{p}"));
         if let Some(first) = self.app_seen.get(&app.id.to_ascii_lowercase()) {
             diags.error(
                 at(".id"),
@@ -645,14 +672,14 @@ impl<'a> Builder<'a> {
         let id = self.inv.applications.len();
 
         for (j, c) in app.components.iter().enumerate() {
-            let here = at(&format!(".components[{j}]"));
+            let component = at(&format!(".components[{j}]"));
             match (&c.id, &c.selector) {
                 (Some(target), None) => {
                     self.refs.push(PendingRef {
-                        from: Ref::App(id),
+                        from: Ref::AppComponent(id),
                         target: target.clone(),
                         kind: RelationKind::DependsOn,
-                        at: here,
+                        at: component,
                     });
                 }
                 (None, Some(sel)) => {
@@ -662,34 +689,32 @@ impl<'a> Builder<'a> {
                         self.selectors.push(PendingSelector {
                             app: id,
                             selector,
-                            at: here,
+                            at: component,
                         });
                     }
                 }
                 _ => {
-                    diags.error(here, "a component is an asset `id:` or a `match:` selector, exactly one of them").help =
+                    diags.error(component, "a component is an asset `id:` or a `match:` selector, exactly one of them").help =
                         Some("write `- id: aks-orders` or `- match: { tag: { app: orders } }`".into());
                 }
             }
         }
-        let mut deps = Vec::new();
         for (j, target) in app.depends_on.iter().enumerate() {
-            deps.push(PendingRef {
-                from: Ref::App(id),
+            self.refs.push(PendingRef {
+                from: Ref::AppDependency(id),
                 target: target.clone(),
-                kind: RelationKind::HostedOn,
+                kind: RelationKind::DependsOn,
                 at: at(&format!(".depends_on[{j}]")),
             });
         }
-        self.refs.extend(deps);
 
         let mut alerts = Vec::new();
         for (j, alert) in app.alerts.into_iter().enumerate() {
-            let here = at(&format!(".alerts[{j}].use_case"));
+            let use_case_path = format!("{path}.alerts[{j}].use_case");
             if self.catalog.use_case(&alert.use_case).is_none() {
                 diags
                     .error(
-                        here.clone(),
+                        here.loc(&use_case_path),
                         format!("unknown use case `{}`", alert.use_case),
                     )
                     .help = Some(suggestion(&alert.use_case, self.catalog.use_case_names()));
@@ -699,7 +724,7 @@ impl<'a> Builder<'a> {
                 use_case: alert.use_case,
                 rule: alert.rule,
                 routed_to: alert.routed_to,
-                origin: here,
+                origin: here.origin(&format!("{path}.alerts[{j}]")),
             });
         }
 
@@ -716,17 +741,16 @@ impl<'a> Builder<'a> {
             components: Vec::new(),
             depends_on: Vec::new(),
             alerts,
-            origin: at(""),
+            origin: here.origin(&path),
         });
     }
 
     /// Resolves references and selectors once every file is read.
     fn resolve(&mut self, diags: &mut Diagnostics) {
-        let index = AssetIndex::new(&self.inv.assets);
-        let refs = std::mem::take(&mut self.refs);
-        for r in refs {
+        let index = AssetIndex::new(&self.inv);
+        for r in std::mem::take(&mut self.refs) {
             let Some(to) = index.id(&r.target) else {
-                let ids = self.inv.assets.iter().map(|a| a.id.as_str());
+                let ids = self.inv.assets.iter().map(|a| &*a.id);
                 let hint = match crate::diag::closest(&r.target, ids) {
                     Some(best) => format!("did you mean `{best}`? Otherwise add the asset to the overlay or remove the reference"),
                     None => "add the asset to the overlay (or give the export that holds it), or remove the reference".into(),
@@ -751,19 +775,12 @@ impl<'a> Builder<'a> {
                     to,
                     kind: r.kind,
                 }),
-                Ref::App(app) => {
-                    let a = &mut self.inv.applications[app];
-                    if r.kind == RelationKind::DependsOn {
-                        a.components.push(to)
-                    } else {
-                        a.depends_on.push(to)
-                    }
-                }
+                Ref::AppComponent(app) => self.inv.applications[app].components.push(to),
+                Ref::AppDependency(app) => self.inv.applications[app].depends_on.push(to),
             }
         }
 
-        let selectors = std::mem::take(&mut self.selectors);
-        for s in selectors {
+        for s in std::mem::take(&mut self.selectors) {
             let matched = index.select(&self.inv, &s.selector, self.catalog);
             if matched.is_empty() {
                 diags.warning(s.at, "this selector matches no asset").help =
@@ -789,9 +806,16 @@ fn compile_selector(
     at: &Location,
     diags: &mut Diagnostics,
 ) -> Option<Selector> {
+    if *s == overlay::Selector::default() {
+        diags
+            .error(at.clone(), "an empty selector would match every asset")
+            .help =
+            Some("give at least one of id, name, type, resource_group, subscription, tag".into());
+        return None;
+    }
     let mut bad = false;
-    let mut pattern = |text: &Option<String>| -> Option<Pattern> {
-        let text = text.as_ref()?;
+    let mut pattern = |text: Option<&String>| -> Option<Pattern> {
+        let text = text?;
         match Pattern::new(text) {
             Ok(p) => Some(p),
             Err(e) => {
@@ -802,24 +826,17 @@ fn compile_selector(
         }
     };
     let mut out = Selector {
-        id: pattern(&s.id),
-        name: pattern(&s.name),
-        type_name: pattern(&s.type_name),
-        resource_group: pattern(&s.resource_group),
-        subscription: pattern(&s.subscription),
+        id: pattern(s.id.as_ref()),
+        name: pattern(s.name.as_ref()),
+        type_name: pattern(s.type_name.as_ref()),
+        resource_group: pattern(s.resource_group.as_ref()),
+        subscription: pattern(s.subscription.as_ref()),
         tags: Vec::new(),
     };
     for (k, v) in &s.tag {
-        if let Some(p) = pattern(&Some(v.clone())) {
+        if let Some(p) = pattern(Some(v)) {
             out.tags.push((k.clone(), p));
         }
-    }
-    if *s == overlay::Selector::default() {
-        diags
-            .error(at.clone(), "an empty selector would match every asset")
-            .help =
-            Some("give at least one of id, name, type, resource_group, subscription, tag".into());
-        return None;
     }
     (!bad).then_some(out)
 }

@@ -99,15 +99,20 @@ impl Positions {
 
     /// The location of `path` in `file`, or of its nearest indexed ancestor.
     pub fn locate(&self, file: &str, path: &str) -> Location {
+        match self.position(path) {
+            Some((line, column)) => Location::at(file, line, column),
+            None => Location::file(file),
+        }
+    }
+
+    /// Line and column of `path`, or of its nearest indexed ancestor.
+    pub fn position(&self, path: &str) -> Option<(usize, usize)> {
         let mut p = path;
         loop {
-            if let Some((line, column)) = self.by_path.get(p) {
-                return Location::at(file, *line, *column);
+            if let Some(at) = self.by_path.get(p) {
+                return Some(*at);
             }
-            match p.rfind(['.', '[']) {
-                Some(i) => p = &p[..i],
-                None => return Location::file(file),
-            }
+            p = &p[..p.rfind(['.', '['])?];
         }
     }
 }

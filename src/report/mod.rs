@@ -7,29 +7,32 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::classify::{Classification, Reason};
-use crate::diag::Diagnostic;
+use crate::Analysis;
+use crate::classify::{Axis, Reason};
 use crate::domain::{Archetype, Coverage, Impact, PaasNeed, Sensitivity, Severity, Tier};
-use crate::evaluate::Evaluation;
-use crate::inventory::{InputSummary, Inventory};
-use crate::map::Mapping;
+use crate::graph::Node;
+use crate::inventory::InputSummary;
 use crate::profile::Catalog;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Serialize)]
-pub struct Report {
+/// The report: small sections held, the large ones (assets, applications, findings) built row
+/// by row while they are written, so a million assets never exist twice in memory.
+#[derive(Debug)]
+pub struct Report<'a, 'c> {
     pub schema_version: u32,
     pub tool: Tool,
     pub profile: ProfileInfo,
     pub inputs: Vec<InputSummary>,
     pub organization: Organization,
     pub summary: Summary,
-    pub assets: Vec<AssetRow>,
-    pub applications: Vec<ApplicationRow>,
-    pub findings: Vec<FindingRow>,
-    pub plan: Plan,
+    pub plan: Plan<'a>,
     pub warnings: Vec<WarningRow>,
+    analysis: &'a Analysis<'c>,
+    catalog: &'c Catalog,
+    /// Assets in id order.
+    order: Vec<usize>,
+    app_order: Vec<usize>,
 }
 
 #[derive(Debug, Serialize)]
@@ -105,49 +108,49 @@ pub struct Reasons {
 }
 
 #[derive(Debug, Serialize)]
-pub struct ModuleCoverage {
-    pub id: String,
+pub struct ModuleCoverage<'a> {
+    pub id: &'a str,
     pub coverage: Coverage,
 }
 
 #[derive(Debug, Serialize)]
-pub struct PlanRow {
-    pub plan: String,
-    pub required_sub_plan: Option<String>,
+pub struct PlanRow<'a> {
+    pub plan: &'a str,
+    pub required_sub_plan: Option<&'a str>,
     pub state: &'static str,
-    pub sub_plan: Option<String>,
+    pub sub_plan: Option<&'a str>,
     pub coverage: Coverage,
 }
 
 #[derive(Debug, Serialize)]
-pub struct AssetRow {
-    pub id: String,
-    pub name: String,
+pub struct AssetRow<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
     #[serde(rename = "type")]
-    pub type_name: String,
-    pub class: Option<String>,
-    pub subscription: Option<String>,
-    pub resource_group: Option<String>,
+    pub type_name: &'a str,
+    pub class: Option<&'a str>,
+    pub subscription: Option<&'a str>,
+    pub resource_group: Option<&'a str>,
     pub sensitivity: Sensitivity,
     pub impact: Impact,
     pub tier: Tier,
     pub reasons: Reasons,
-    pub modules: Vec<ModuleCoverage>,
-    pub plan: Vec<PlanRow>,
+    pub modules: Vec<ModuleCoverage<'a>>,
+    pub plan: Vec<PlanRow<'a>>,
     pub coverage: Coverage,
 }
 
 #[derive(Debug, Serialize)]
-pub struct AlertRow {
-    pub use_case: String,
-    pub rule: String,
+pub struct AlertRow<'a> {
+    pub use_case: &'a str,
+    pub rule: &'a str,
     pub routed_to: crate::domain::Routing,
 }
 
 #[derive(Debug, Serialize)]
-pub struct ApplicationRow {
-    pub id: String,
-    pub name: String,
+pub struct ApplicationRow<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
     pub delivery: crate::domain::Delivery,
     pub exposure: crate::domain::Exposure,
     pub tenancy: crate::domain::Tenancy,
@@ -155,40 +158,40 @@ pub struct ApplicationRow {
     pub impact: Impact,
     pub tier: Tier,
     pub reasons: Reasons,
-    pub components: Vec<String>,
-    pub use_cases: UseCases,
-    pub alerts: Vec<AlertRow>,
+    pub components: Vec<&'a str>,
+    pub use_cases: UseCases<'a>,
+    pub alerts: Vec<AlertRow<'a>>,
     pub coverage: Coverage,
 }
 
 #[derive(Debug, Serialize)]
-pub struct UseCases {
-    pub required: Vec<String>,
-    pub covered: Vec<String>,
-    pub missing: Vec<String>,
+pub struct UseCases<'a> {
+    pub required: &'a [String],
+    pub covered: &'a [String],
+    pub missing: Vec<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct FindingRow {
+pub struct FindingRow<'a> {
     pub rule: &'static str,
     pub severity: Severity,
-    pub asset: Option<String>,
-    pub application: Option<String>,
-    pub subscription: Option<String>,
-    pub module: Option<String>,
-    pub plan: Option<String>,
-    pub message: String,
-    pub remediation: String,
+    pub asset: Option<&'a str>,
+    pub application: Option<&'a str>,
+    pub subscription: Option<&'a str>,
+    pub module: Option<&'a str>,
+    pub plan: Option<&'a str>,
+    pub message: &'a str,
+    pub remediation: &'a str,
     pub fingerprint: String,
 }
 
 #[derive(Debug, Serialize)]
-pub struct DefenderPlanRow {
-    pub subscription: Option<String>,
-    pub subscription_name: Option<String>,
-    pub plan: String,
-    pub sub_plan: Option<String>,
-    pub required_sub_plan: Option<String>,
+pub struct DefenderPlanRow<'a> {
+    pub subscription: Option<&'a str>,
+    pub subscription_name: Option<&'a str>,
+    pub plan: &'a str,
+    pub sub_plan: Option<&'a str>,
+    pub required_sub_plan: Option<&'a str>,
     pub state: &'static str,
     pub resources: usize,
     /// Monthly cost; `null` while the profile holds no price for the plan.
@@ -209,8 +212,8 @@ pub struct MonthlyCost {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Plan {
-    pub defender: Vec<DefenderPlanRow>,
+pub struct Plan<'a> {
+    pub defender: Vec<DefenderPlanRow<'a>>,
     pub licences: Vec<LicenceRow>,
     pub monthly_usd: MonthlyCost,
 }
@@ -223,271 +226,358 @@ pub struct WarningRow {
     pub help: Option<String>,
 }
 
-impl Report {
-    /// Findings at or above `level`.
-    pub fn count_at_least(&self, level: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity >= level).count()
-    }
-}
+impl<'a, 'c> Report<'a, 'c> {
+    pub fn build(analysis: &'a Analysis<'c>, catalog: &'c Catalog) -> Report<'a, 'c> {
+        let inv = &analysis.inventory;
+        let mut order: Vec<usize> = (0..inv.assets.len()).collect();
+        order.sort_by(|a, b| {
+            let (x, y) = (&inv.assets[*a].id, &inv.assets[*b].id);
+            x.to_ascii_lowercase()
+                .cmp(&y.to_ascii_lowercase())
+                .then_with(|| x.cmp(y))
+        });
+        let mut app_order: Vec<usize> = (0..inv.applications.len()).collect();
+        app_order.sort_by(|a, b| inv.applications[*a].id.cmp(&inv.applications[*b].id));
 
-/// Everything the stages produced, for [`build`].
-pub struct Stages<'a> {
-    pub catalog: &'a Catalog,
-    pub inventory: &'a Inventory,
-    pub classification: &'a Classification,
-    pub mapping: &'a Mapping,
-    pub evaluation: &'a Evaluation,
-    pub warnings: &'a [Diagnostic],
-}
+        let mut by_severity = FindingCounts::default();
+        for f in &analysis.evaluation.findings {
+            by_severity.add(f.severity);
+        }
+        let mut tiers: BTreeMap<String, usize> =
+            Tier::ALL.iter().map(|t| (t.to_string(), 0)).collect();
+        for c in &analysis.classification.assets {
+            *tiers.entry(c.tier.to_string()).or_default() += 1;
+        }
 
-pub fn build(s: &Stages<'_>) -> Report {
-    let inv = s.inventory;
-    let catalog = s.catalog;
-    let mut assets: Vec<AssetRow> = inv
-        .assets
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let c = &s.classification.assets[i];
-            let m = &s.mapping.assets[i];
-            let e = &s.evaluation.assets[i];
-            AssetRow {
-                id: a.id.clone(),
-                name: a.name.clone(),
-                type_name: a.type_name.clone(),
-                class: m.class.clone(),
-                subscription: a.subscription.clone(),
-                resource_group: a.resource_group.clone(),
-                sensitivity: c.sensitivity,
-                impact: c.impact,
-                tier: c.tier,
-                reasons: Reasons {
-                    sensitivity: c.sensitivity_reason.clone(),
-                    impact: c.impact_reason.clone(),
-                },
-                modules: e
-                    .modules
-                    .iter()
-                    .map(|(id, coverage)| ModuleCoverage {
-                        id: id.clone(),
-                        coverage: *coverage,
-                    })
-                    .collect(),
-                plan: e
-                    .plans
-                    .iter()
-                    .map(|p| PlanRow {
-                        plan: p.plan.clone(),
-                        required_sub_plan: p.required_sub_plan.clone(),
-                        state: p.state,
-                        sub_plan: p.sub_plan.clone(),
-                        coverage: p.coverage,
-                    })
-                    .collect(),
-                coverage: e.coverage,
+        // Module coverage, counted in one pass over the assets.
+        let mut counts = vec![(0usize, 0usize); catalog.profile.modules.len()];
+        for (i, m) in analysis.mapping.assets.iter().enumerate() {
+            for (k, module) in catalog.profile.modules.iter().enumerate() {
+                if !m.modules.contains(k) {
+                    continue;
+                }
+                let coverage = analysis
+                    .evaluation
+                    .module_coverage(catalog, inv, i, &module.id);
+                if coverage != Coverage::NotApplicable {
+                    counts[k].0 += 1;
+                    counts[k].1 += usize::from(coverage == Coverage::Covered);
+                }
             }
-        })
-        .collect();
-    assets.sort_by(|a, b| {
-        a.id.to_ascii_lowercase()
-            .cmp(&b.id.to_ascii_lowercase())
-            .then_with(|| a.id.cmp(&b.id))
-    });
-
-    let mut applications: Vec<ApplicationRow> = inv
-        .applications
-        .iter()
-        .enumerate()
-        .map(|(i, app)| {
-            let c = &s.classification.applications[i];
-            let e = &s.evaluation.applications[i];
-            let mut components: Vec<String> = app
-                .components
-                .iter()
-                .map(|c| inv.assets[*c].id.clone())
-                .collect();
-            components.sort();
-            ApplicationRow {
-                id: app.id.clone(),
-                name: app.name.clone(),
-                delivery: app.delivery,
-                exposure: app.exposure,
-                tenancy: app.tenancy,
-                sensitivity: c.sensitivity,
-                impact: c.impact,
-                tier: c.tier,
-                reasons: Reasons {
-                    sensitivity: c.sensitivity_reason.clone(),
-                    impact: c.impact_reason.clone(),
-                },
-                components,
-                use_cases: UseCases {
-                    required: e.required.clone(),
-                    covered: e.covered.clone(),
-                    missing: e
-                        .required
-                        .iter()
-                        .filter(|u| !e.covered.contains(u))
-                        .cloned()
-                        .collect(),
-                },
-                alerts: app
-                    .alerts
-                    .iter()
-                    .map(|a| AlertRow {
-                        use_case: a.use_case.clone(),
-                        rule: a.rule.clone(),
-                        routed_to: a.routed_to,
-                    })
-                    .collect(),
-                coverage: e.coverage,
-            }
-        })
-        .collect();
-    applications.sort_by(|a, b| a.id.cmp(&b.id));
-
-    let findings: Vec<FindingRow> = s
-        .evaluation
-        .findings
-        .iter()
-        .map(|f| FindingRow {
-            rule: f.rule.name(),
-            severity: f.severity,
-            asset: f.asset.clone(),
-            application: f.application.clone(),
-            subscription: f.subscription.clone(),
-            module: f.module.clone(),
-            plan: f.plan.clone(),
-            message: f.message.clone(),
-            remediation: f.remediation.clone(),
-            fingerprint: f.fingerprint.clone(),
-        })
-        .collect();
-
-    let mut by_severity = FindingCounts::default();
-    for f in &findings {
-        by_severity.add(f.severity);
-    }
-    let mut tiers: BTreeMap<String, usize> = Tier::ALL.iter().map(|t| (t.to_string(), 0)).collect();
-    for a in &assets {
-        *tiers.entry(a.tier.to_string()).or_default() += 1;
-    }
-
-    let modules = catalog
-        .profile
-        .modules
-        .iter()
-        .map(|m| {
-            let watched: Vec<&ModuleCoverage> = assets
-                .iter()
-                .flat_map(|a| {
-                    a.modules
-                        .iter()
-                        .filter(|x| x.id == m.id && x.coverage != Coverage::NotApplicable)
-                })
-                .collect();
-            ModuleSummary {
+        }
+        let modules = catalog
+            .profile
+            .modules
+            .iter()
+            .zip(counts)
+            .map(|(m, (assets, covered))| ModuleSummary {
                 id: m.id.clone(),
                 name: m.name.clone(),
-                assets: watched.len(),
-                covered: watched
-                    .iter()
-                    .filter(|x| x.coverage == Coverage::Covered)
-                    .count(),
-                organization: s.evaluation.organization.get(&m.id).copied(),
-            }
-        })
-        .collect();
-
-    let defender = s
-        .evaluation
-        .defender
-        .iter()
-        .map(|d| DefenderPlanRow {
-            subscription: d.subscription.clone(),
-            subscription_name: inv
-                .subscription(d.subscription.as_deref())
-                .and_then(|s| s.name.clone()),
-            plan: d.plan.clone(),
-            sub_plan: d.sub_plan.clone(),
-            required_sub_plan: d.required_sub_plan.clone(),
-            state: d.state,
-            resources: d.resources,
-            monthly_usd: None,
-        })
-        .collect();
-
-    let mut licences: Vec<LicenceRow> = inv
-        .licences
-        .iter()
-        .map(|l| {
-            let products = catalog.licence_products(&l.name);
-            LicenceRow {
-                name: l.name.clone(),
-                known: products.is_some(),
-                products: products.unwrap_or_default().into_iter().collect(),
-            }
-        })
-        .collect();
-    licences.sort_by(|a, b| a.name.cmp(&b.name));
-    licences.dedup_by(|a, b| a.name == b.name);
-
-    let mut inputs = inv.inputs.clone();
-    inputs.sort();
-
-    Report {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: env!("CARGO_PKG_NAME"),
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        profile: ProfileInfo {
-            name: catalog.name().to_owned(),
-            as_of: catalog.profile.as_of.clone(),
-            extends: catalog.chain.clone(),
-        },
-        inputs,
-        organization: Organization {
-            name: inv.organization.clone(),
-            archetype: s.mapping.archetype,
-            paas_monitoring_need: s.mapping.archetype.paas_monitoring_need(),
-            clients: inv.clients.total(),
-            on_premises_ad: inv.on_premises_ad,
-            siem_workspaces: inv.siem_workspaces.iter().cloned().collect(),
-            products: s
-                .mapping
-                .facts
-                .iter()
-                .filter(|f| !crate::profile::model::ORGANIZATION_FACTS.contains(&f.as_str()))
-                .cloned()
-                .collect(),
-        },
-        summary: Summary {
-            assets: assets.len(),
-            applications: applications.len(),
-            tiers,
-            findings: by_severity,
-            modules,
-        },
-        assets,
-        applications,
-        findings,
-        plan: Plan {
-            defender,
-            licences,
-            monthly_usd: MonthlyCost {
-                current: None,
-                recommended: None,
-            },
-        },
-        warnings: s
-            .warnings
-            .iter()
-            .map(|w| WarningRow {
-                location: w.location.to_string(),
-                message: w.message.clone(),
-                help: w.help.clone(),
+                assets,
+                covered,
+                organization: analysis.evaluation.organization.get(&m.id).copied(),
             })
-            .collect(),
+            .collect();
+
+        let defender = analysis
+            .evaluation
+            .defender
+            .iter()
+            .map(|d| DefenderPlanRow {
+                subscription: d.subscription.as_deref(),
+                subscription_name: inv
+                    .subscription(d.subscription.as_deref())
+                    .and_then(|s| s.name.as_deref()),
+                plan: d.plan,
+                sub_plan: d.sub_plan.as_deref(),
+                required_sub_plan: d.required_sub_plan,
+                state: d.state,
+                resources: d.resources,
+                monthly_usd: None,
+            })
+            .collect();
+
+        let mut licences: Vec<LicenceRow> = inv
+            .licences
+            .iter()
+            .map(|l| {
+                let products = catalog.licence_products(&l.name);
+                LicenceRow {
+                    name: l.name.clone(),
+                    known: products.is_some(),
+                    products: products.unwrap_or_default().into_iter().collect(),
+                }
+            })
+            .collect();
+        licences.sort_by(|a, b| a.name.cmp(&b.name));
+        licences.dedup_by(|a, b| a.name == b.name);
+
+        let mut inputs = inv.inputs.clone();
+        inputs.sort();
+        let archetype = analysis.mapping.archetype;
+
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: env!("CARGO_PKG_NAME"),
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            profile: ProfileInfo {
+                name: catalog.name().to_owned(),
+                as_of: catalog.profile.as_of.clone(),
+                extends: catalog.chain.clone(),
+            },
+            inputs,
+            organization: Organization {
+                name: inv.organization.clone(),
+                archetype,
+                paas_monitoring_need: archetype.paas_monitoring_need(),
+                clients: inv.clients.total(),
+                on_premises_ad: inv.on_premises_ad,
+                siem_workspaces: inv.siem_workspaces.iter().cloned().collect(),
+                products: analysis
+                    .mapping
+                    .facts
+                    .iter()
+                    .filter(|f| !crate::profile::model::ORGANIZATION_FACTS.contains(&f.as_str()))
+                    .cloned()
+                    .collect(),
+            },
+            summary: Summary {
+                assets: inv.assets.len(),
+                applications: inv.applications.len(),
+                tiers,
+                findings: by_severity,
+                modules,
+            },
+            plan: Plan {
+                defender,
+                licences,
+                monthly_usd: MonthlyCost {
+                    current: None,
+                    recommended: None,
+                },
+            },
+            warnings: analysis
+                .warnings
+                .iter()
+                .map(|w| WarningRow {
+                    location: w.location.to_string(),
+                    message: w.message.clone(),
+                    help: w.help.clone(),
+                })
+                .collect(),
+            analysis,
+            catalog,
+            order,
+            app_order,
+        }
+    }
+
+    /// Findings at or above `level`.
+    pub fn count_at_least(&self, level: Severity) -> usize {
+        self.analysis
+            .evaluation
+            .findings
+            .iter()
+            .filter(|f| f.severity >= level)
+            .count()
+    }
+
+    fn reasons(&self, node: Node) -> Reasons {
+        let a = self.analysis;
+        let reason = |axis| {
+            a.classification
+                .reason(&a.inventory, &a.graph, self.catalog, node, axis)
+        };
+        Reasons {
+            sensitivity: reason(Axis::Sensitivity),
+            impact: reason(Axis::Impact),
+        }
+    }
+
+    /// One asset's row.
+    pub fn asset(&self, i: usize) -> AssetRow<'a> {
+        let an = self.analysis;
+        let inv = &an.inventory;
+        let a = &inv.assets[i];
+        let c = &an.classification.assets[i];
+        let m = &an.mapping.assets[i];
+        let e = &an.evaluation.assets[i];
+        AssetRow {
+            id: &a.id,
+            name: &a.name,
+            type_name: inv.type_of(a),
+            class: m.class,
+            subscription: inv.subscription_of(a),
+            resource_group: inv.opt(a.resource_group),
+            sensitivity: c.sensitivity,
+            impact: c.impact,
+            tier: c.tier,
+            reasons: self.reasons(Node::Asset(i)),
+            modules: m
+                .modules
+                .ids(self.catalog)
+                .map(|id| ModuleCoverage {
+                    id,
+                    coverage: an.evaluation.module_coverage(self.catalog, inv, i, id),
+                })
+                .collect(),
+            plan: e
+                .plans
+                .iter()
+                .map(|p| PlanRow {
+                    plan: p.plan,
+                    required_sub_plan: p.required_sub_plan,
+                    state: p.state,
+                    sub_plan: p.sub_plan.as_deref(),
+                    coverage: p.coverage,
+                })
+                .collect(),
+            coverage: e.coverage,
+        }
+    }
+
+    /// Every asset's row, in id order.
+    pub fn assets(&self) -> impl Iterator<Item = AssetRow<'a>> + '_ {
+        self.order.iter().map(|i| self.asset(*i))
+    }
+
+    pub fn applications(&self) -> impl Iterator<Item = ApplicationRow<'a>> + '_ {
+        self.app_order.iter().map(|i| self.application(*i))
+    }
+
+    fn application(&self, i: usize) -> ApplicationRow<'a> {
+        let an = self.analysis;
+        let inv = &an.inventory;
+        let app = &inv.applications[i];
+        let c = &an.classification.applications[i];
+        let e = &an.evaluation.applications[i];
+        let mut components: Vec<&str> =
+            app.components.iter().map(|c| &*inv.assets[*c].id).collect();
+        components.sort_unstable();
+        ApplicationRow {
+            id: &app.id,
+            name: &app.name,
+            delivery: app.delivery,
+            exposure: app.exposure,
+            tenancy: app.tenancy,
+            sensitivity: c.sensitivity,
+            impact: c.impact,
+            tier: c.tier,
+            reasons: self.reasons(Node::Application(i)),
+            components,
+            use_cases: UseCases {
+                required: &e.required,
+                covered: &e.covered,
+                missing: e
+                    .required
+                    .iter()
+                    .filter(|u| !e.covered.contains(u))
+                    .map(String::as_str)
+                    .collect(),
+            },
+            alerts: app
+                .alerts
+                .iter()
+                .map(|a| AlertRow {
+                    use_case: &a.use_case,
+                    rule: &a.rule,
+                    routed_to: a.routed_to,
+                })
+                .collect(),
+            coverage: e.coverage,
+        }
+    }
+
+    /// Every finding's row, worst first.
+    pub fn findings(&self) -> impl Iterator<Item = FindingRow<'a>> + '_ {
+        let an = self.analysis;
+        let inv = &an.inventory;
+        an.evaluation.findings.iter().map(move |f| FindingRow {
+            rule: f.rule.name(),
+            severity: f.severity,
+            asset: f.asset().map(|a| &*inv.assets[a].id),
+            application: f.application().map(|a| inv.applications[a].id.as_str()),
+            subscription: f.subscription(inv),
+            module: f.module,
+            plan: f.plan,
+            message: &f.message,
+            remediation: &f.remediation,
+            fingerprint: f.fingerprint(inv),
+        })
+    }
+
+    /// The name to show for an asset id (its name), for tables.
+    pub fn asset_name<'s>(&'s self, id: &'s str) -> &'s str {
+        self.analysis
+            .inventory
+            .assets
+            .iter()
+            .find(|a| &*a.id == id)
+            .map_or(id, |a| &*a.name)
+    }
+
+    /// How many findings there are.
+    pub fn finding_count(&self) -> usize {
+        self.analysis.evaluation.findings.len()
+    }
+
+    /// Writes the JSON of a view (`keep` lists the top-level keys; empty keeps them all).
+    pub fn write_json(&self, out: &mut dyn std::io::Write, keep: &[&str]) -> std::io::Result<()> {
+        let view = JsonView { report: self, keep };
+        serde_json::to_writer_pretty(&mut *out, &view).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")
+    }
+}
+
+/// Serialises a sequence from an iterator, without collecting it.
+struct Stream<I>(std::cell::RefCell<Option<I>>);
+
+impl<I: Iterator<Item = T>, T: Serialize> Serialize for Stream<I> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let iter = self
+            .0
+            .borrow_mut()
+            .take()
+            .expect("a stream is serialised once");
+        s.collect_seq(iter)
+    }
+}
+
+fn stream<I: Iterator>(iter: I) -> Stream<I> {
+    Stream(std::cell::RefCell::new(Some(iter)))
+}
+
+struct JsonView<'r, 'a, 'c> {
+    report: &'r Report<'a, 'c>,
+    keep: &'r [&'r str],
+}
+
+impl Serialize for JsonView<'_, '_, '_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let r = self.report;
+        let wanted = |k: &str| self.keep.is_empty() || self.keep.contains(&k);
+        let mut map = s.serialize_map(None)?;
+        macro_rules! field {
+            ($key:literal, $value:expr) => {
+                if wanted($key) {
+                    map.serialize_entry($key, $value)?;
+                }
+            };
+        }
+        field!("schema_version", &r.schema_version);
+        field!("tool", &r.tool);
+        field!("profile", &r.profile);
+        field!("inputs", &r.inputs);
+        field!("organization", &r.organization);
+        field!("summary", &r.summary);
+        field!("assets", &stream(r.assets()));
+        field!("applications", &stream(r.applications()));
+        field!("findings", &stream(r.findings()));
+        field!("plan", &r.plan);
+        field!("warnings", &r.warnings);
+        map.end()
     }
 }

@@ -29,7 +29,7 @@ pub enum View {
     Gaps,
 }
 
-pub fn render(report: &Report, view: View, style: Style) -> String {
+pub fn render(report: &Report<'_, '_>, view: View, style: Style) -> String {
     let mut out = String::new();
     header(&mut out, report, style);
     match view {
@@ -127,7 +127,7 @@ fn coverage_cell(c: Coverage) -> Cell {
     }
 }
 
-fn header(out: &mut String, r: &Report, style: Style) {
+fn header(out: &mut String, r: &Report<'_, '_>, style: Style) {
     let org = r
         .organization
         .name
@@ -158,7 +158,7 @@ fn header(out: &mut String, r: &Report, style: Style) {
     );
 }
 
-fn modules(out: &mut String, r: &Report, style: Style) {
+fn modules(out: &mut String, r: &Report<'_, '_>, style: Style) {
     heading(out, style, "Coverage by module");
     let mut t = table(
         style,
@@ -178,12 +178,12 @@ fn modules(out: &mut String, r: &Report, style: Style) {
     let _ = writeln!(out, "{t}");
 }
 
-fn concerns(f: &super::FindingRow, r: &Report) -> String {
+fn concerns(f: &super::FindingRow<'_>, r: &Report<'_, '_>) -> String {
     if let Some(a) = &f.application {
         return format!("application {}", clean(a));
     }
     if let Some(a) = &f.asset {
-        return clean(r.assets.iter().find(|x| &x.id == a).map_or(a, |x| &x.name));
+        return clean(r.asset_name(a));
     }
     if let Some(s) = &f.subscription {
         return format!("subscription {}", clean(s));
@@ -191,24 +191,24 @@ fn concerns(f: &super::FindingRow, r: &Report) -> String {
     "organisation".into()
 }
 
-fn findings(out: &mut String, r: &Report, style: Style) {
+fn findings(out: &mut String, r: &Report<'_, '_>, style: Style) {
     heading(out, style, "Findings, worst first");
-    if r.findings.is_empty() {
+    if r.finding_count() == 0 {
         let _ = writeln!(out, "none");
         return;
     }
     let mut t = table(style, &["severity", "rule", "concerns", "finding"]);
-    for f in r.findings.iter().take(MAX_ROWS) {
+    for f in r.findings().take(MAX_ROWS) {
         t.add_row(vec![
             severity_cell(f.severity),
             Cell::new(f.rule),
-            Cell::new(concerns(f, r)),
-            Cell::new(clean(&f.message)),
+            Cell::new(concerns(&f, r)),
+            Cell::new(clean(f.message)),
         ]);
     }
     keep_whole(&mut t, &[0, 1, 2]);
     let _ = writeln!(out, "{t}");
-    more(out, r.findings.len());
+    more(out, r.finding_count());
 }
 
 fn more(out: &mut String, total: usize) {
@@ -221,7 +221,7 @@ fn more(out: &mut String, total: usize) {
     }
 }
 
-fn tiers(out: &mut String, r: &Report, style: Style, important_only: bool) {
+fn tiers(out: &mut String, r: &Report<'_, '_>, style: Style, important_only: bool) {
     heading(
         out,
         style,
@@ -231,12 +231,11 @@ fn tiers(out: &mut String, r: &Report, style: Style, important_only: bool) {
             "Assets by tier"
         },
     );
-    let mut rows: Vec<&super::AssetRow> = r
-        .assets
-        .iter()
+    let mut rows: Vec<super::AssetRow<'_>> = r
+        .assets()
         .filter(|a| !important_only || a.tier.0 <= 2)
         .collect();
-    rows.sort_by(|a, b| a.tier.cmp(&b.tier).then_with(|| a.name.cmp(&b.name)));
+    rows.sort_by(|a, b| a.tier.cmp(&b.tier).then_with(|| a.name.cmp(b.name)));
     if rows.is_empty() {
         let _ = writeln!(out, "none");
         return;
@@ -255,9 +254,9 @@ fn tiers(out: &mut String, r: &Report, style: Style, important_only: bool) {
         } else {
             format!("{}: {}\n{}: {}", a.sensitivity, s.text, a.impact, i.text)
         };
-        let mut row = vec![Cell::new(a.tier), Cell::new(clean(&a.name))];
+        let mut row = vec![Cell::new(a.tier), Cell::new(clean(a.name))];
         if !important_only {
-            row.push(Cell::new(a.class.as_deref().unwrap_or("(unknown type)")));
+            row.push(Cell::new(a.class.unwrap_or("(unknown type)")));
         }
         row.push(Cell::new(a.sensitivity));
         row.push(Cell::new(a.impact));
@@ -279,8 +278,9 @@ fn tiers(out: &mut String, r: &Report, style: Style, important_only: bool) {
     let _ = writeln!(out, "{}", counts.join(", "));
 }
 
-fn applications(out: &mut String, r: &Report, style: Style) {
-    if r.applications.is_empty() {
+fn applications(out: &mut String, r: &Report<'_, '_>, style: Style) {
+    let apps: Vec<super::ApplicationRow<'_>> = r.applications().collect();
+    if apps.is_empty() {
         return;
     }
     heading(out, style, "Applications");
@@ -297,9 +297,9 @@ fn applications(out: &mut String, r: &Report, style: Style) {
             "coverage",
         ],
     );
-    for a in r.applications.iter().take(MAX_ROWS) {
+    for a in apps.iter().take(MAX_ROWS) {
         t.add_row(vec![
-            Cell::new(clean(&a.id)),
+            Cell::new(clean(a.id)),
             Cell::new(a.delivery),
             Cell::new(a.exposure),
             Cell::new(a.tenancy),
@@ -314,10 +314,10 @@ fn applications(out: &mut String, r: &Report, style: Style) {
         ]);
     }
     let _ = writeln!(out, "{t}");
-    more(out, r.applications.len());
+    more(out, apps.len());
 }
 
-fn defender(out: &mut String, r: &Report, style: Style) {
+fn defender(out: &mut String, r: &Report<'_, '_>, style: Style) {
     heading(out, style, "Defender plans per subscription");
     if r.plan.defender.is_empty() {
         let _ = writeln!(out, "no asset needs a plan");
@@ -343,15 +343,12 @@ fn defender(out: &mut String, r: &Report, style: Style) {
         };
         t.add_row(vec![
             Cell::new(clean(
-                d.subscription_name
-                    .as_deref()
-                    .or(d.subscription.as_deref())
-                    .unwrap_or("(none)"),
+                d.subscription_name.or(d.subscription).unwrap_or("(none)"),
             )),
-            Cell::new(&d.plan),
+            Cell::new(d.plan),
             state,
-            Cell::new(d.sub_plan.as_deref().unwrap_or("-")),
-            Cell::new(d.required_sub_plan.as_deref().unwrap_or("-")),
+            Cell::new(d.sub_plan.unwrap_or("-")),
+            Cell::new(d.required_sub_plan.unwrap_or("-")),
             Cell::new(d.resources),
             Cell::new(
                 d.monthly_usd
@@ -362,7 +359,7 @@ fn defender(out: &mut String, r: &Report, style: Style) {
     let _ = writeln!(out, "{t}");
 }
 
-fn licences(out: &mut String, r: &Report, style: Style) {
+fn licences(out: &mut String, r: &Report<'_, '_>, style: Style) {
     heading(out, style, "Licences");
     if r.plan.licences.is_empty() {
         let _ = writeln!(out, "none given");

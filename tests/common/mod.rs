@@ -1,19 +1,67 @@
-//! Helpers shared by the integration tests: run the pipeline on an overlay written in the test.
+//! Helpers shared by the integration tests: run the pipeline on an overlay written in the test,
+//! and read its JSON report back into plain structures the assertions can use.
 
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 
-use mdrplan::report::{FindingRow, Report};
+use mdrplan::domain::{Coverage, Severity};
+use serde::Deserialize;
 
-/// Writes `yaml` to a temporary overlay and runs the whole pipeline on it.
+#[derive(Debug, Deserialize)]
+pub struct Report {
+    pub assets: Vec<Asset>,
+    pub applications: Vec<Application>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Asset {
+    pub id: String,
+    pub tier: u8,
+    pub coverage: Coverage,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Application {
+    pub id: String,
+    pub use_cases: UseCases,
+    pub coverage: Coverage,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UseCases {
+    pub required: Vec<String>,
+    pub covered: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Finding {
+    pub rule: String,
+    pub severity: Severity,
+    pub asset: Option<String>,
+    pub application: Option<String>,
+    pub subscription: Option<String>,
+    pub plan: Option<String>,
+    pub message: String,
+    pub remediation: String,
+    pub fingerprint: String,
+}
+
+/// Writes `yaml` to a temporary overlay, runs the whole pipeline on it, and reads the JSON
+/// report back.
 pub fn report_with(profile: &str, yaml: &str) -> Report {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("overlay.yaml");
     std::fs::write(&path, yaml).unwrap();
     let catalog = mdrplan::profile::load(profile).unwrap();
     let analysis = mdrplan::analyze(&[path], &catalog).unwrap_or_else(|e| panic!("{e}"));
-    analysis.report(&catalog)
+    let mut json = Vec::new();
+    analysis
+        .report(&catalog)
+        .write_json(&mut json, &[])
+        .unwrap();
+    serde_json::from_slice(&json).unwrap()
 }
 
 pub fn report(yaml: &str) -> Report {
@@ -21,7 +69,7 @@ pub fn report(yaml: &str) -> Report {
 }
 
 /// The findings of one rule.
-pub fn findings<'a>(r: &'a Report, rule: &str) -> Vec<&'a FindingRow> {
+pub fn findings<'a>(r: &'a Report, rule: &str) -> Vec<&'a Finding> {
     r.findings.iter().filter(|f| f.rule == rule).collect()
 }
 
