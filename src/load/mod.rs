@@ -3,6 +3,7 @@
 
 pub mod exports;
 pub mod overlay;
+pub mod resources;
 pub mod text;
 pub mod yaml;
 

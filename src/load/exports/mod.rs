@@ -45,8 +45,9 @@ impl<'a> Records<'a> {
         }
     }
 
-    /// Item `index` as a [`Record`], or an error when it is not an object.
-    pub fn record(
+    /// Item `index` (which [`Records::iter`] keeps in range) as a [`Record`], or an error when
+    /// it is not an object.
+    fn record(
         &self,
         file: &'a str,
         index: usize,

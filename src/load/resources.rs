@@ -1,0 +1,483 @@
+//! Resource exports, read as a stream: `az resource list`, Resource Graph from the CLI (both
+//! extension versions), REST and PowerShell, and Resource Graph Explorer's CSV. Each row becomes
+//! a [`RawResource`] handed to a callback at once, so a million rows never exist as a JSON tree.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Read;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use crate::diag::{Diagnostic, Location};
+
+/// Resource Graph returns pages of at most this many rows.
+const PAGE_SIZE: usize = 1000;
+/// Resource Graph Explorer's CSV download stops at this many rows.
+const CSV_CAP: usize = 55_000;
+
+/// One resource row, with the fields mdrplan uses. Keys are matched in the casing each tool
+/// writes (camelCase, PascalCase from PowerShell).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawResource {
+    #[serde(alias = "Id", alias = "ID", alias = "ResourceId", alias = "resourceId")]
+    pub id: Option<String>,
+    #[serde(alias = "Name", alias = "ResourceName")]
+    pub name: Option<String>,
+    #[serde(rename = "type", alias = "Type", alias = "ResourceType")]
+    pub type_name: Option<String>,
+    #[serde(alias = "Kind")]
+    pub kind: Option<String>,
+    #[serde(alias = "Location")]
+    pub location: Option<String>,
+    #[serde(rename = "resourceGroup", alias = "ResourceGroup", alias = "ResourceGroupName")]
+    pub resource_group: Option<String>,
+    #[serde(rename = "subscriptionId", alias = "SubscriptionId")]
+    pub subscription_id: Option<String>,
+    #[serde(alias = "Tags", deserialize_with = "tags")]
+    pub tags: Vec<(String, String)>,
+    #[serde(alias = "Sku", deserialize_with = "lenient")]
+    pub sku: Option<RawSku>,
+    #[serde(rename = "managedBy", alias = "ManagedBy")]
+    pub managed_by: Option<String>,
+    #[serde(alias = "Plan", deserialize_with = "lenient")]
+    pub plan: Option<RawPlan>,
+    #[serde(alias = "Properties", deserialize_with = "lenient")]
+    pub properties: Option<RawProperties>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawSku {
+    #[serde(alias = "Name")]
+    pub name: Option<String>,
+    #[serde(alias = "Tier")]
+    pub tier: Option<String>,
+    #[serde(alias = "Capacity", deserialize_with = "number")]
+    pub capacity: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawPlan {
+    #[serde(alias = "Product")]
+    pub product: Option<String>,
+}
+
+/// The few properties that carry relations and variants.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawProperties {
+    #[serde(rename = "serverFarmId", alias = "ServerFarmId")]
+    pub server_farm_id: Option<String>,
+    #[serde(rename = "nodeResourceGroup", alias = "NodeResourceGroup")]
+    pub node_resource_group: Option<String>,
+    #[serde(rename = "workspaceResourceId", alias = "WorkspaceResourceId")]
+    pub workspace_resource_id: Option<String>,
+    #[serde(alias = "Capabilities", deserialize_with = "lenient")]
+    pub capabilities: Option<Vec<RawCapability>>,
+    #[serde(rename = "privateLinkServiceConnections", alias = "PrivateLinkServiceConnections", deserialize_with = "lenient")]
+    pub private_link_service_connections: Option<Vec<RawLinkConnection>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawCapability {
+    #[serde(alias = "Name")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawLinkConnection {
+    #[serde(alias = "Properties", deserialize_with = "lenient")]
+    pub properties: Option<RawLinkProperties>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawLinkProperties {
+    #[serde(rename = "privateLinkServiceId", alias = "PrivateLinkServiceId")]
+    pub private_link_service_id: Option<String>,
+}
+
+/// A nested object that some exports flatten to text (PowerShell's `ConvertTo-Json` at its
+/// default depth writes a type name; CSV cells hold JSON text): read it when it is an object or
+/// JSON text, and take it as absent otherwise.
+fn lenient<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(match value {
+        serde_json::Value::String(text) => serde_json::from_str(&text).ok(),
+        serde_json::Value::Null => None,
+        other => serde_json::from_value(other).ok(),
+    })
+}
+
+/// A number that may be written as text.
+fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n.as_u64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    })
+}
+
+/// Tags: an object of key to value (values that are not text are turned into text), `null`,
+/// or JSON text of such an object (CSV).
+fn tags<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    let object = match value {
+        serde_json::Value::Object(map) => map,
+        serde_json::Value::String(text) => match serde_json::from_str(&text) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => return Ok(Vec::new()),
+        },
+        _ => return Ok(Vec::new()),
+    };
+    Ok(object
+        .into_iter()
+        .map(|(k, v)| {
+            let v = match v {
+                serde_json::Value::String(s) => s,
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            (k, v)
+        })
+        .collect())
+}
+
+/// What the wrapper of a Resource Graph page says about its completeness.
+#[derive(Debug, Default)]
+pub struct PageInfo {
+    pub rows: usize,
+    pub count: Option<u64>,
+    pub total: Option<u64>,
+    pub skip_token: bool,
+    pub truncated: bool,
+    /// A bare array: no wrapper to say anything.
+    pub bare: bool,
+}
+
+impl PageInfo {
+    /// A warning when the page looks incomplete.
+    pub fn truncation(&self) -> Option<String> {
+        if self.truncated {
+            return Some("the export says its result was truncated (resultTruncated); rows are missing".into());
+        }
+        if self.skip_token {
+            return Some("the export has a skip token: more pages follow; give every page as input".into());
+        }
+        if let (Some(count), Some(total)) = (self.count, self.total)
+            && count < total
+        {
+            return Some(format!("the page holds {count} of {total} rows and no skip token: rows are missing"));
+        }
+        if self.rows == PAGE_SIZE && !self.bare {
+            return Some(format!("the page holds exactly {PAGE_SIZE} rows, a full page: there may be more"));
+        }
+        None
+    }
+}
+
+/// Streams the rows of a JSON resource export to `sink`.
+pub fn read_json(
+    file: &str,
+    reader: impl Read,
+    sink: &mut dyn FnMut(RawResource),
+) -> Result<PageInfo, Diagnostic> {
+    let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 20, reader));
+    let mut info = PageInfo::default();
+    let seed = Top { sink, info: &mut info };
+    seed.deserialize(&mut de).map_err(|e| json_error(file, &e))?;
+    de.end().map_err(|e| json_error(file, &e))?;
+    Ok(info)
+}
+
+/// A JSON error with its position, saying when the file was cut off.
+pub fn json_error(file: &str, e: &serde_json::Error) -> Diagnostic {
+    let at = Location::at(file, e.line(), e.column());
+    let text = e.to_string();
+    let text = text.rfind(" at line ").map_or(text.as_str(), |i| &text[..i]);
+    if e.is_eof() {
+        Diagnostic::error(at, "the file ends in the middle of the JSON: it was cut off")
+            .with_help("export it again, and check that the copy or download finished")
+    } else {
+        Diagnostic::error(at, format!("invalid JSON: {text}"))
+            .with_help("fix the JSON at that position, or export the file again if it was damaged")
+    }
+}
+
+struct Top<'s> {
+    sink: &'s mut dyn FnMut(RawResource),
+    info: &'s mut PageInfo,
+}
+
+impl<'de> DeserializeSeed<'de> for Top<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Top<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of resources, or a Resource Graph page with `data`")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        self.info.bare = true;
+        self.info.rows = Rows { sink: self.sink }.visit_seq(seq)?;
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut saw_data = false;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.to_ascii_lowercase().as_str() {
+                "data" => {
+                    saw_data = true;
+                    self.info.rows = map.next_value_seed(RowsSeed { sink: self.sink })?;
+                }
+                "count" => self.info.count = map.next_value::<Option<u64>>()?,
+                "total_records" | "totalrecords" => self.info.total = map.next_value::<Option<u64>>()?,
+                "skip_token" | "$skiptoken" | "skiptoken" => {
+                    self.info.skip_token = map.next_value::<Option<String>>()?.is_some_and(|t| !t.is_empty());
+                }
+                "resulttruncated" => {
+                    let v: serde_json::Value = map.next_value()?;
+                    self.info.truncated = matches!(&v, serde_json::Value::Bool(true))
+                        || v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"));
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if !saw_data {
+            return Err(de::Error::custom("an object without `data`: not a resource export"));
+        }
+        Ok(())
+    }
+}
+
+struct RowsSeed<'s> {
+    sink: &'s mut dyn FnMut(RawResource),
+}
+
+impl<'de> DeserializeSeed<'de> for RowsSeed<'_> {
+    type Value = usize;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_seq(Rows { sink: self.sink })
+    }
+}
+
+struct Rows<'s> {
+    sink: &'s mut dyn FnMut(RawResource),
+}
+
+impl<'de> Visitor<'de> for Rows<'_> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of resource objects")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut n = 0;
+        while let Some(row) = seq.next_element::<RawResource>()? {
+            (self.sink)(row);
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+/// What a CSV export's header says it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsvShape {
+    /// "Download as CSV" of raw results: the projected columns, `id` among them.
+    Raw,
+    /// "Formatted results": display names, no `id`.
+    Formatted,
+}
+
+/// The shape of a CSV header, or `None` when it is not a resource export.
+pub fn csv_shape(header: &[String]) -> Option<CsvShape> {
+    let has = |name: &str| header.iter().any(|h| h.trim().eq_ignore_ascii_case(name));
+    if has("id") && has("type") {
+        Some(CsvShape::Raw)
+    } else if has("name") && has("type") && (has("resource group") || has("subscription") || has("resourcegroup")) {
+        Some(CsvShape::Formatted)
+    } else {
+        None
+    }
+}
+
+/// Streams the rows of a Resource Graph CSV export to `sink`. A formatted-results file has no
+/// ids: its rows are read by name, with the warning of what that loses.
+pub fn read_csv(
+    file: &str,
+    reader: impl Read,
+    sink: &mut dyn FnMut(RawResource),
+    warn: &mut dyn FnMut(Diagnostic),
+) -> Result<usize, Diagnostic> {
+    let mut csv = csv::ReaderBuilder::new().flexible(false).from_reader(std::io::BufReader::with_capacity(1 << 20, reader));
+    let header: Vec<String> = csv
+        .headers()
+        .map_err(|e| csv_error(file, &e))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_owned())
+        .collect();
+    let shape = csv_shape(&header).ok_or_else(|| {
+        Diagnostic::error(Location::at(file, 1, 1), "a CSV file without the columns of a resource export (id, type)")
+            .with_help("download the raw results from Resource Graph Explorer (Download as CSV), with id, name and type projected")
+    })?;
+    if shape == CsvShape::Formatted {
+        warn(
+            Diagnostic::warning(
+                Location::at(file, 1, 1),
+                "formatted Resource Graph results: no resource ids, types as display names, subscriptions by name",
+            )
+            .with_help("resources are matched by name and cannot be related to each other; download the raw results instead"),
+        );
+    }
+    let column = |names: &[&str]| header.iter().position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)));
+    let id = column(&["id"]);
+    let name = column(&["name"]);
+    let type_name = column(&["type"]);
+    let kind = column(&["kind"]);
+    let location = column(&["location"]);
+    let group = column(&["resourceGroup", "resource group"]);
+    let subscription = column(&["subscriptionId", "subscription"]);
+    let tags_col = column(&["tags"]);
+    let sku = column(&["sku"]);
+    let managed_by = column(&["managedBy"]);
+    let plan = column(&["plan"]);
+    let properties = column(&["properties"]);
+
+    let mut rows = 0;
+    let mut record = csv::StringRecord::new();
+    loop {
+        match csv.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(csv_error(file, &e)),
+        }
+        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).filter(|v| !v.is_empty() && *v != "null").map(str::to_owned);
+        let raw = RawResource {
+            id: cell(id),
+            name: cell(name),
+            type_name: cell(type_name),
+            kind: cell(kind),
+            location: cell(location),
+            resource_group: cell(group),
+            subscription_id: cell(subscription),
+            tags: cell(tags_col).map(|t| tags(serde_json::Value::String(t)).unwrap_or_default()).unwrap_or_default(),
+            sku: from_json(cell(sku)),
+            managed_by: cell(managed_by),
+            plan: from_json(cell(plan)),
+            properties: from_json(cell(properties)),
+        };
+        sink(raw);
+        rows += 1;
+    }
+    if rows == CSV_CAP {
+        warn(Diagnostic::warning(
+            Location::file(file),
+            format!("the CSV holds exactly {CSV_CAP} rows, Resource Graph Explorer's limit: rows are probably missing"),
+        )
+        .with_help("export with `az graph query` or split the query so each download stays under the limit"));
+    }
+    Ok(rows)
+}
+
+/// A CSV cell holding JSON text, read into `T` (absent when it does not parse).
+fn from_json<T: serde::de::DeserializeOwned>(text: Option<String>) -> Option<T> {
+    text.and_then(|t| serde_json::from_str(&t).ok())
+}
+
+fn csv_error(file: &str, e: &csv::Error) -> Diagnostic {
+    let at = e.position().map_or_else(|| Location::file(file), |p| Location::at(file, p.line() as usize, 1));
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => Diagnostic::error(
+            at,
+            format!("a row with {len} fields where the header has {expected_len}"),
+        )
+        .with_help("the row is ragged: check for an unquoted comma or a cut-off line, or export the file again"),
+        csv::ErrorKind::Utf8 { .. } => Diagnostic::error(at, "the CSV is not valid UTF-8 text")
+            .with_help("save it as UTF-8 (Excel: CSV UTF-8), or export it again"),
+        _ => Diagnostic::error(at, format!("invalid CSV: {e}")).with_help("export the file again"),
+    }
+}
+
+/// Tag pairs as a sorted map, for tests and messages.
+pub fn tag_map(tags: &[(String, String)]) -> BTreeMap<&str, &str> {
+    tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(json: &str) -> (Vec<RawResource>, PageInfo) {
+        let mut out = Vec::new();
+        let info = read_json("f.json", json.as_bytes(), &mut |r| out.push(r)).unwrap();
+        (out, info)
+    }
+
+    #[test]
+    fn reads_the_cli_page_and_says_when_it_is_incomplete() {
+        let (r, info) = rows(include_str!("../../tests/fixtures/exports/arg-cli.json"));
+        assert_eq!(r.len(), 4);
+        let aks = &r[0];
+        assert_eq!(aks.type_name.as_deref(), Some("microsoft.containerservice/managedclusters"));
+        assert_eq!(aks.properties.as_ref().unwrap().node_resource_group.as_deref(), Some("MC_rg-orders_aks-orders_westeurope"));
+        assert_eq!(tag_map(&aks.tags).get("Criticality"), Some(&"Mission-critical"));
+        assert_eq!(r[1].sku.as_ref().unwrap().capacity, Some(3));
+        assert!(info.truncation().is_none());
+        let (_, info) = rows(r#"{"count": 2, "data": [{"id": "a"}, {"id": "b"}], "skip_token": "x", "total_records": 5}"#);
+        assert!(info.truncation().unwrap().contains("skip token"));
+        let (_, info) = rows(r#"{"totalRecords": 5, "count": 1, "resultTruncated": "true", "data": [{"id": "a"}]}"#);
+        assert!(info.truncation().unwrap().contains("truncated"));
+    }
+
+    #[test]
+    fn reads_bare_arrays_with_nulls_and_pascal_case() {
+        let (r, info) = rows(r#"[{"id": "/x", "name": "a", "type": "T", "tags": null, "sku": null, "properties": null},
+            {"Id": "/y", "Name": "b", "Type": "T", "Tags": {"Env": 1}, "Sku": "Microsoft.Azure.Management.Sku", "Properties": "System.Object"}]"#);
+        assert!(info.bare);
+        assert_eq!(r[0].tags, vec![]);
+        assert_eq!(r[1].id.as_deref(), Some("/y"));
+        assert_eq!(r[1].tags, vec![("Env".to_owned(), "1".to_owned())]);
+        assert!(r[1].sku.is_none(), "a type name where an object belongs is no SKU");
+    }
+
+    #[test]
+    fn a_cut_off_file_is_named_as_such() {
+        let mut sink = |_| {};
+        let e = read_json("f.json", &b"{\"data\": [{\"id\": \"a\"}, {\"id\": "[..], &mut sink).unwrap_err();
+        assert!(e.message.contains("cut off"), "{e}");
+        assert_eq!(e.location.line, Some(1));
+    }
+
+    #[test]
+    fn reads_raw_csv_and_refuses_ragged_rows() {
+        let mut out = Vec::new();
+        let mut warnings = Vec::new();
+        let text = include_str!("../../tests/fixtures/exports/arg-results.csv");
+        read_csv("r.csv", text.as_bytes(), &mut |r| out.push(r), &mut |w| warnings.push(w)).unwrap();
+        assert!(!out.is_empty());
+        assert!(out.iter().all(|r| r.id.is_some() && r.type_name.is_some()));
+        assert!(warnings.is_empty());
+        let ragged = "id,name,type\n/a,a,T\n/b,b\n";
+        let e = read_csv("r.csv", ragged.as_bytes(), &mut |_| {}, &mut |_| {}).unwrap_err();
+        assert!(e.message.contains("2 fields where the header has 3"), "{e}");
+        assert_eq!(e.location.line, Some(3));
+    }
+}
