@@ -472,6 +472,8 @@ impl Classification {
                     Edge::HostedOn => format!("hosts {from_label}"),
                     Edge::ChildOf => format!("parent of {from_label}"),
                     Edge::NodesOn => format!("runs the nodes of {from_label}"),
+                    Edge::Manages => format!("managed by {from_label}"),
+                    Edge::ServedBy => format!("private endpoint of {from_label}"),
                 };
                 let text = if chain.len() > 2 {
                     let before: Vec<String> =
@@ -516,6 +518,7 @@ pub(crate) mod tests {
             roles: Box::new([]),
             capabilities: Box::new([]),
             origin: Origin::default(),
+            flags: 0,
         }
     }
 

@@ -285,7 +285,7 @@ pub fn evaluate<'c>(
             {
                 entry.2 = Some(need);
             }
-            let state = inv.plan_states.lookup(sub, req.plan);
+            let state = inv.plan_states.lookup_asset(&a.id, sub, req.plan);
             let uncovered = m.uncovered.iter().find(|u| u.plan == req.plan);
             let (coverage, state_name, sub_plan) = match (uncovered, state) {
                 (Some(u), s) => {

@@ -26,6 +26,10 @@ pub enum Edge {
     ChildOf,
     /// Cluster to its node scale set.
     NodesOn,
+    /// Manager to what it manages (a virtual machine to its disk).
+    Manages,
+    /// Resource to the private endpoint that serves it.
+    ServedBy,
 }
 
 impl Edge {
@@ -37,6 +41,8 @@ impl Edge {
             Edge::HostedOn => "hosts",
             Edge::ChildOf => "parent of",
             Edge::NodesOn => "runs the nodes of",
+            Edge::Manages => "managed by",
+            Edge::ServedBy => "private endpoint of",
         }
     }
 }
@@ -79,6 +85,8 @@ impl AssetGraph {
                 RelationKind::HostedOn => Edge::HostedOn,
                 RelationKind::ChildOf => Edge::ChildOf,
                 RelationKind::NodesOn => Edge::NodesOn,
+                RelationKind::Manages => Edge::Manages,
+                RelationKind::ServedBy => Edge::ServedBy,
             };
             graph.add_edge(assets[r.from], assets[r.to], edge);
         }

@@ -95,6 +95,17 @@ pub struct Asset {
     pub capabilities: Box<[Sym]>,
     /// Where the asset was read.
     pub origin: Origin,
+    /// Facts an export gives that change how the asset is covered ([`Asset::NODE_POOL`]).
+    pub flags: u8,
+}
+
+impl Asset {
+    /// The scale set runs a Kubernetes cluster's nodes: the cluster's plan covers it.
+    pub const NODE_POOL: u8 = 1;
+
+    pub fn is_node_pool(&self) -> bool {
+        self.flags & Asset::NODE_POOL != 0
+    }
 }
 
 /// A relation between two assets that classification follows.
@@ -108,6 +119,10 @@ pub enum RelationKind {
     ChildOf,
     /// `from` (a cluster) runs its nodes on `to` (a scale set).
     NodesOn,
+    /// `from` manages `to` (a virtual machine its disk).
+    Manages,
+    /// `to` is a private endpoint that serves `from`.
+    ServedBy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -146,6 +161,7 @@ pub struct Application {
 pub struct Subscription {
     pub id: String,
     pub name: Option<String>,
+    pub tags: Box<[(Sym, Sym)]>,
 }
 
 impl Subscription {
@@ -219,9 +235,28 @@ pub struct PlanStateEntry {
 #[derive(Debug, Clone, Default)]
 pub struct PlanStates {
     pub entries: Vec<PlanStateEntry>,
+    /// Resource-level pricings, by the hash of the lower-cased resource id.
+    pub resources: std::collections::HashMap<u64, Vec<(String, PlanState)>>,
 }
 
 impl PlanStates {
+    /// The state of a plan for one asset: its own resource-level pricing where an export gives
+    /// one, else its subscription's.
+    pub fn lookup_asset(
+        &self,
+        asset_id: &str,
+        sub: Option<&Subscription>,
+        plan: &str,
+    ) -> Option<&PlanState> {
+        if !self.resources.is_empty()
+            && let Some(own) = self.resources.get(&fold_hash(asset_id))
+            && let Some((_, state)) = own.iter().rev().find(|(p, _)| p.eq_ignore_ascii_case(plan))
+        {
+            return Some(state);
+        }
+        self.lookup(sub, plan)
+    }
+
     pub fn lookup(&self, sub: Option<&Subscription>, plan: &str) -> Option<&PlanState> {
         let mut best: Option<(u8, &PlanState)> = None;
         for e in self
@@ -280,6 +315,9 @@ pub struct InputSummary {
     pub records: usize,
 }
 
+/// Tag pairs, key and value.
+pub type Tags = Box<[(Sym, Sym)]>;
+
 /// Everything the inputs say, normalised.
 #[derive(Debug, Default)]
 pub struct Inventory {
@@ -299,14 +337,56 @@ pub struct Inventory {
     pub siem_workspaces: BTreeSet<String>,
     pub classify_rules: Vec<ClassifyRule>,
     pub inputs: Vec<InputSummary>,
+    /// Tags of resource groups, by subscription id and lower-cased group name: they apply to
+    /// the resources the group holds.
+    pub group_tags: std::collections::HashMap<(String, String), Tags>,
+    /// Subscriptions by lower-cased id, into `subscriptions`.
+    pub subscription_index: std::collections::HashMap<String, usize>,
+    /// Products granted beyond service plans (a licence suite's own product).
+    pub products: BTreeSet<String>,
+    /// Defender for Cloud settings read (name, enabled).
+    pub settings: Vec<(String, bool)>,
 }
 
 impl Inventory {
     pub fn subscription(&self, id: Option<&str>) -> Option<&Subscription> {
         let id = id?;
-        self.subscriptions
+        if let Some(i) = self.subscription_index.get(id) {
+            return self.subscriptions.get(*i);
+        }
+        if id.bytes().any(|b| b.is_ascii_uppercase()) {
+            return self
+                .subscription_index
+                .get(&id.to_ascii_lowercase())
+                .and_then(|i| self.subscriptions.get(*i));
+        }
+        None
+    }
+
+    /// Sorts the subscriptions and rebuilds their index.
+    pub fn index_subscriptions(&mut self) {
+        self.subscriptions.sort_by(|a, b| a.id.cmp(&b.id));
+        self.subscription_index = self
+            .subscriptions
             .iter()
-            .find(|s| s.id.eq_ignore_ascii_case(id))
+            .enumerate()
+            .map(|(i, s)| (s.id.to_ascii_lowercase(), i))
+            .collect();
+    }
+
+    /// The tags of the resource group that holds `a`.
+    pub fn group_tags_of(&self, a: &Asset) -> &[(Sym, Sym)] {
+        if self.group_tags.is_empty() {
+            return &[];
+        }
+        let (Some(sub), Some(rg)) = (a.subscription, a.resource_group) else {
+            return &[];
+        };
+        let key = (
+            self.s(sub).to_ascii_lowercase(),
+            self.s(rg).to_ascii_lowercase(),
+        );
+        self.group_tags.get(&key).map_or(&[], |t| t)
     }
 
     /// The text of a shared string.
@@ -445,6 +525,7 @@ mod tests {
         Subscription {
             id: id.into(),
             name: Some(name.into()),
+            tags: Box::new([]),
         }
     }
 
@@ -493,6 +574,7 @@ mod tests {
             roles: Box::new([]),
             capabilities: Box::new([]),
             origin: Origin::default(),
+            flags: 0,
         };
         let sel = Selector {
             resource_group: Some(Pattern::new("rg-payments-*").unwrap()),
@@ -510,68 +592,94 @@ mod tests {
     }
 }
 
-/// Look-ups that let a selector with a literal field skip the assets it cannot match.
+/// A case-blind hash of a text, for look-ups that must not keep a copy of every id.
+pub fn fold_hash(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for b in text.bytes() {
+        b.to_ascii_lowercase().hash(&mut h);
+    }
+    h.finish()
+}
+
+/// Look-ups that let a selector with a literal field skip the assets it cannot match. Keys
+/// are hashes of the lower-cased text (candidates are checked against the selector anyway), so
+/// the index costs a few words per asset, not a copy of every id.
 #[derive(Debug, Default)]
 pub struct AssetIndex {
-    by_id: std::collections::HashMap<String, AssetId>,
-    by_name: std::collections::HashMap<String, Vec<AssetId>>,
-    by_group: std::collections::HashMap<String, Vec<AssetId>>,
-    by_tag: std::collections::HashMap<(String, String), Vec<AssetId>>,
+    by_id: std::collections::HashMap<u64, Vec<AssetId>>,
+    by_name: std::collections::HashMap<u64, Vec<AssetId>>,
+    by_group: std::collections::HashMap<u64, Vec<AssetId>>,
+    by_tag: std::collections::HashMap<(u64, u64), Vec<AssetId>>,
 }
 
 impl AssetIndex {
     pub fn new(inv: &Inventory) -> AssetIndex {
         let mut index = AssetIndex::default();
         for (i, a) in inv.assets.iter().enumerate() {
-            index.by_id.insert(a.id.to_ascii_lowercase(), i);
-            index
-                .by_name
-                .entry(a.name.to_ascii_lowercase())
-                .or_default()
-                .push(i);
+            index.by_id.entry(fold_hash(&a.id)).or_default().push(i);
+            index.by_name.entry(fold_hash(&a.name)).or_default().push(i);
             if let Some(rg) = a.resource_group {
                 index
                     .by_group
-                    .entry(inv.s(rg).to_ascii_lowercase())
+                    .entry(fold_hash(inv.s(rg)))
                     .or_default()
                     .push(i);
             }
             for (k, v) in a.tags.iter() {
-                let key = (
-                    inv.s(*k).to_ascii_lowercase(),
-                    inv.s(*v).to_ascii_lowercase(),
-                );
-                index.by_tag.entry(key).or_default().push(i);
+                index
+                    .by_tag
+                    .entry((fold_hash(inv.s(*k)), fold_hash(inv.s(*v))))
+                    .or_default()
+                    .push(i);
             }
         }
         index
     }
 
-    pub fn id(&self, id: &str) -> Option<AssetId> {
-        self.by_id.get(&id.to_ascii_lowercase()).copied()
+    /// The asset with this id (without case).
+    pub fn id(&self, inv: &Inventory, id: &str) -> Option<AssetId> {
+        self.by_id
+            .get(&fold_hash(id))?
+            .iter()
+            .copied()
+            .find(|a| inv.assets[*a].id.eq_ignore_ascii_case(id))
     }
 
     /// Assets with this name (without case).
-    pub fn named(&self, name: &str) -> &[AssetId] {
+    pub fn named(&self, inv: &Inventory, name: &str) -> Vec<AssetId> {
         self.by_name
-            .get(&name.to_ascii_lowercase())
-            .map_or(&[], Vec::as_slice)
+            .get(&fold_hash(name))
+            .map(|v| {
+                v.iter()
+                    .copied()
+                    .filter(|a| inv.assets[*a].name.eq_ignore_ascii_case(name))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// The assets a selector may match, or `None` when only a full scan can tell.
     fn candidates(&self, s: &Selector) -> Option<Vec<AssetId>> {
+        let get = |map: &std::collections::HashMap<u64, Vec<AssetId>>, text: &str| {
+            map.get(&fold_hash(text)).cloned().unwrap_or_default()
+        };
         if let Some(id) = s.id.as_ref().and_then(Pattern::literal) {
-            return Some(self.by_id.get(id).map(|i| vec![*i]).unwrap_or_default());
+            return Some(get(&self.by_id, id));
         }
         if let Some((k, v)) = s.tags.iter().find_map(|(k, p)| p.literal().map(|v| (k, v))) {
-            let key = (k.to_ascii_lowercase(), v.to_owned());
-            return Some(self.by_tag.get(&key).cloned().unwrap_or_default());
+            return Some(
+                self.by_tag
+                    .get(&(fold_hash(k), fold_hash(v)))
+                    .cloned()
+                    .unwrap_or_default(),
+            );
         }
         if let Some(n) = s.name.as_ref().and_then(Pattern::literal) {
-            return Some(self.by_name.get(n).cloned().unwrap_or_default());
+            return Some(get(&self.by_name, n));
         }
         if let Some(g) = s.resource_group.as_ref().and_then(Pattern::literal) {
-            return Some(self.by_group.get(g).cloned().unwrap_or_default());
+            return Some(get(&self.by_group, g));
         }
         None
     }

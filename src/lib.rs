@@ -38,6 +38,15 @@ pub struct Analysis<'c> {
 
 /// Runs the whole pipeline over the inputs.
 pub fn analyze<'c>(inputs: &[PathBuf], catalog: &'c Catalog) -> Result<Analysis<'c>, InputErrors> {
+    analyze_with(inputs, catalog, load::Options::default())
+}
+
+/// [`analyze`], with options for reading the inputs.
+pub fn analyze_with<'c>(
+    inputs: &[PathBuf],
+    catalog: &'c Catalog,
+    options: load::Options,
+) -> Result<Analysis<'c>, InputErrors> {
     let clock = std::time::Instant::now();
     let lap = |stage: &str| {
         log::debug!(
@@ -45,7 +54,7 @@ pub fn analyze<'c>(inputs: &[PathBuf], catalog: &'c Catalog) -> Result<Analysis<
             clock.elapsed().as_secs_f64() * 1e3
         )
     };
-    let loaded = load::load(inputs, catalog)?;
+    let loaded = load::load(inputs, catalog, options)?;
     lap("load");
     let inventory = loaded.inventory;
     let graph = graph::AssetGraph::build(&inventory);

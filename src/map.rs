@@ -286,7 +286,7 @@ pub fn variant_matches(
 }
 
 fn facts(inv: &Inventory, catalog: &Catalog) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+    let mut out = inv.products.clone();
     for l in &inv.licences {
         out.extend(catalog.licence_products(&l.name).unwrap_or_default());
     }

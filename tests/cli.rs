@@ -571,8 +571,8 @@ fn alias_bomb_ends_quickly() {
         "alias-bomb.yaml",
         2,
         ":",
-        "repetition limit exceeded",
-        "aliases",
+        "unknown field `a`",
+        "accepted: version",
     );
     refuse("alias-bomb-overlay.yaml", 2, ":2:", "invalid type", "");
     assert!(start.elapsed().as_secs() < 10);

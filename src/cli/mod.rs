@@ -66,6 +66,8 @@ pub struct Settings {
     pub color_stderr: bool,
     pub level: log::LevelFilter,
     pub width: Option<u16>,
+    /// Progress bars for large inputs: only on a terminal, and not with --quiet.
+    pub progress: bool,
 }
 
 impl Settings {
@@ -89,6 +91,7 @@ impl Settings {
         Settings {
             color_stdout: decide(std::io::stdout().is_terminal()),
             color_stderr: decide(std::io::stderr().is_terminal()),
+            progress: std::io::stderr().is_terminal() && !cli.quiet,
             level,
             width,
         }
@@ -164,7 +167,10 @@ pub fn run(cli: &Cli, settings: &Settings) -> anyhow::Result<u8> {
 
 fn analyze(cli: &Cli, settings: &Settings, a: &args::ReportArgs, view: View) -> anyhow::Result<u8> {
     let catalog = load_profile(&cli.profile)?;
-    let analysis = crate::analyze(&a.inputs, &catalog)?;
+    let options = crate::load::Options {
+        progress: settings.progress,
+    };
+    let analysis = crate::analyze_with(&a.inputs, &catalog, options)?;
     for w in &analysis.warnings {
         log::warn!("{w}");
     }

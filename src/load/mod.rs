@@ -2,6 +2,7 @@
 //! and the overlay's facts turned into the [`Inventory`].
 
 pub mod exports;
+pub mod input;
 pub mod overlay;
 pub mod resources;
 pub mod text;
@@ -28,18 +29,89 @@ pub struct Loaded {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Reads every input and builds the inventory. Files are read in path order, so the result does
-/// not depend on the order they were named in.
-pub fn load(inputs: &[PathBuf], catalog: &Catalog) -> Result<Loaded, InputErrors> {
+/// How inputs are read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Show a progress bar on standard error for large files.
+    pub progress: bool,
+}
+
+/// Files of this size or more get a progress bar.
+const PROGRESS_BYTES: u64 = 32 * 1024 * 1024;
+/// Pricing, licence, settings and container exports are read whole; none is near this size.
+const MAX_SMALL_EXPORT_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// Reads every input and builds the inventory. Exports are read first and overlays after them
+/// (so that an overlay can speak of exported resources), each in path order, so the result
+/// does not depend on the order the inputs were named in.
+pub fn load(
+    inputs: &[PathBuf],
+    catalog: &Catalog,
+    options: Options,
+) -> Result<Loaded, InputErrors> {
     let files = expand(inputs)?;
     let mut diags = Diagnostics::default();
     let mut builder = Builder::new(catalog);
+    let mut overlays = Vec::new();
     for file in &files {
         let display = file.to_string_lossy().replace('\\', "/");
-        match read_text(file, &display) {
-            Ok(text) => builder.add_file(&display, &text, &mut diags),
-            Err(d) => diags.push(d),
+        let opened = match input::open(file, &display) {
+            Ok(o) => o,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        let kind = match input::sniff(&opened) {
+            Ok(k) => k,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        let result = match kind {
+            input::Kind::Overlay => input::read_all(file, &opened, MAX_OVERLAY_BYTES, "overlay")
+                .and_then(|text| {
+                    check_overlay_text(&display, &text)?;
+                    let parsed = overlay::parse(&display, &text)?;
+                    overlays.push((display.clone(), text, parsed));
+                    Ok(())
+                }),
+            input::Kind::Resources | input::Kind::ResourcesCsv => {
+                builder.add_resources(file, &opened, kind, options, &mut diags)
+            }
+            input::Kind::SentinelRules => Err(Diagnostic::error(
+                Location::file(&display),
+                "Microsoft Sentinel analytics rules are not read by this version of mdrplan",
+            )
+            .with_help(
+                "remove the file from the inputs; declare the application's alerts in the overlay",
+            )),
+            _ => input::read_all(file, &opened, MAX_SMALL_EXPORT_BYTES, "export")
+                .and_then(|text| builder.add_small_export(&display, kind, &text, &mut diags)),
+        };
+        if let Err(d) = result {
+            diags.push(d);
         }
+    }
+    if diags.has_errors() {
+        return Err(finish_errors(diags));
+    }
+    builder.link_exports(&mut diags);
+    for (display, text, parsed) in overlays {
+        let positions = yaml::Positions::index(&text);
+        let records = parsed.assets.len() + parsed.applications.len();
+        let here = Here {
+            file_no: builder.inv.add_file(&display),
+            file: &display,
+            positions: &positions,
+        };
+        builder.add_overlay(&here, parsed, &mut diags);
+        builder.inv.inputs.push(InputSummary {
+            path: display.clone(),
+            kind: "overlay".into(),
+            records,
+        });
     }
     if diags.has_errors() {
         return Err(finish_errors(diags));
@@ -50,6 +122,22 @@ pub fn load(inputs: &[PathBuf], catalog: &Catalog) -> Result<Loaded, InputErrors
         inventory: builder.inv,
         warnings,
     })
+}
+
+/// An overlay's text is not empty and, when it is JSON, valid JSON (reported in JSON's terms).
+fn check_overlay_text(display: &str, text: &str) -> Result<(), Diagnostic> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim();
+    if trimmed.is_empty() {
+        return Err(Diagnostic::error(Location::file(display), "the file is empty").with_help(
+            "an overlay starts with `version: 1`; remove the file from the inputs if it is not one",
+        ));
+    }
+    if (trimmed.starts_with('{') || trimmed.starts_with('['))
+        && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text)
+    {
+        return Err(json_error(display, &e));
+    }
+    Ok(())
 }
 
 fn finish_errors(diags: Diagnostics) -> InputErrors {
@@ -110,94 +198,6 @@ fn walk(dir: &Path, out: &mut BTreeSet<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
-fn read_text(path: &Path, display: &str) -> Result<String, Diagnostic> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| {
-            Diagnostic::error(
-                Location::file(display),
-                format!("cannot read the file: {e}"),
-            )
-        })?
-        .len();
-    if size > MAX_OVERLAY_BYTES {
-        return Err(Diagnostic::error(
-            Location::file(display),
-            format!(
-                "the file is {} MiB, far larger than any overlay",
-                size / (1024 * 1024)
-            ),
-        )
-        .with_help(
-            "this version of mdrplan reads overlay files; pass the overlay, not an export",
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostic::error(
-            Location::file(display),
-            format!("cannot read the file: {e}"),
-        )
-    })?;
-    let (text, _) = text::decode(display, &bytes)?;
-    Ok(text)
-}
-
-/// What an input file holds, decided from its content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Overlay,
-}
-
-impl Kind {
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Overlay => "overlay",
-        }
-    }
-}
-
-/// Decides the kind of a file from its parsed content.
-fn detect(display: &str, text: &str) -> Result<Kind, Diagnostic> {
-    if text.trim().is_empty() {
-        return Err(Diagnostic::error(Location::file(display), "the file is empty").with_help(
-            "an overlay starts with `version: 1`; remove the file from the inputs if it is not one",
-        ));
-    }
-    let trimmed = text.trim_start();
-    if (trimmed.starts_with('{') || trimmed.starts_with('['))
-        && let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text)
-    {
-        return Err(json_error(display, &e));
-    }
-    if overlay::looks_like_overlay(text) {
-        return Ok(Kind::Overlay);
-    }
-    let value: serde_yaml::Value = match serde_yaml::from_str(text) {
-        Ok(v) => v,
-        Err(e) => return Err(parse_error(display, text, &e)),
-    };
-    let what = describe_export(&value);
-    Err(Diagnostic::error(Location::file(display), format!("not an input mdrplan reads: {what}")).with_help(
-        "this version reads overlay files: a YAML or JSON mapping with `version: 1` (see the README)",
-    ))
-}
-
-/// A parse error, in JSON's terms when the file is JSON.
-fn parse_error(display: &str, text: &str, e: &serde_yaml::Error) -> Diagnostic {
-    let trimmed = text.trim_start();
-    if (trimmed.starts_with('{') || trimmed.starts_with('['))
-        && let Err(je) = serde_json::from_str::<serde::de::IgnoredAny>(text)
-    {
-        return json_error(display, &je);
-    }
-    let mut d = yaml::to_diagnostic(display, e);
-    d.message = format!("invalid YAML: {}", d.message);
-    if d.help.is_none() {
-        d.help =
-            Some("fix the YAML at that position (indentation, quotes, a missing colon)".into());
-    }
-    d
-}
-
 fn json_error(display: &str, e: &serde_json::Error) -> Diagnostic {
     let what = if e.is_eof() {
         "the JSON ends too early"
@@ -215,38 +215,6 @@ fn strip_json_position(message: &str) -> &str {
     message
         .rfind(" at line ")
         .map_or(message, |i| &message[..i])
-}
-
-/// A short description of a document that is not an overlay, naming the export it resembles.
-fn describe_export(value: &serde_yaml::Value) -> String {
-    let has = |k: &str| value.as_mapping().is_some_and(|m| m.contains_key(k));
-    let first_item_has = |k: &str| {
-        let items = value
-            .as_sequence()
-            .or_else(|| value.get("value").and_then(|v| v.as_sequence()));
-        let items = items.or_else(|| value.get("data").and_then(|v| v.as_sequence()));
-        items
-            .and_then(|s| s.first())
-            .and_then(|i| i.as_mapping())
-            .is_some_and(|m| m.contains_key(k))
-    };
-    if first_item_has("skuPartNumber") || first_item_has("SkuPartNumber") {
-        "a licence export (subscribedSkus)".into()
-    } else if first_item_has("pricingTier")
-        || first_item_has("properties") && value.get("value").is_some()
-    {
-        "a Defender pricing export".into()
-    } else if has("total_records") || has("totalRecords") || first_item_has("resourceGroup") {
-        "a Resource Graph export".into()
-    } else if has("query") {
-        "an analytics rule".into()
-    } else if value.is_sequence() {
-        "a list, not a mapping with `version: 1`".into()
-    } else if value.is_mapping() {
-        "a mapping without `version: 1`".into()
-    } else {
-        "a single value, not a mapping with `version: 1`".into()
-    }
 }
 
 /// A reference written in an overlay, resolved once every file is read.
@@ -295,6 +263,16 @@ impl Here<'_> {
 struct Builder<'a> {
     catalog: &'a Catalog,
     inv: Inventory,
+    /// Exported assets by a hash of their lower-cased id.
+    ids: HashMap<u64, Vec<AssetId>>,
+    /// Relations named in exports, resolved once every export is read: the asset, the id it
+    /// names, the kind, and whether the named asset is the relation's source.
+    pending: Vec<(AssetId, Box<str>, RelationKind, bool)>,
+    /// Clusters and the (subscription, lower-cased resource group) of their nodes.
+    node_groups: Vec<(AssetId, Sym, String)>,
+    unknown_plans: BTreeSet<String>,
+    /// Exported assets by a hash of their lower-cased name, built when an overlay needs it.
+    names: Option<HashMap<u64, Vec<AssetId>>>,
     asset_seen: HashMap<String, Location>,
     app_seen: HashMap<String, Location>,
     refs: Vec<PendingRef>,
@@ -307,6 +285,11 @@ impl<'a> Builder<'a> {
         Builder {
             catalog,
             inv: Inventory::default(),
+            ids: HashMap::new(),
+            pending: Vec::new(),
+            node_groups: Vec::new(),
+            unknown_plans: BTreeSet::new(),
+            names: None,
             asset_seen: HashMap::new(),
             app_seen: HashMap::new(),
             refs: Vec::new(),
@@ -315,35 +298,12 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn add_file(&mut self, display: &str, text: &str, diags: &mut Diagnostics) {
-        let kind = match detect(display, text) {
-            Ok(k) => k,
-            Err(d) => return diags.push(d),
-        };
-        match kind {
-            Kind::Overlay => match overlay::parse(display, text) {
-                Ok(o) => {
-                    let positions = yaml::Positions::index(text);
-                    let records = o.assets.len() + o.applications.len();
-                    let here = Here {
-                        file_no: self.inv.add_file(display),
-                        file: display,
-                        positions: &positions,
-                    };
-                    self.add_overlay(&here, o, diags);
-                    self.inv.inputs.push(InputSummary {
-                        path: display.to_owned(),
-                        kind: kind.name().into(),
-                        records,
-                    });
-                }
-                Err(d) => diags.push(d),
-            },
-        }
-    }
-
     /// The subscription named by an id or a display name, added when no input knew it.
     fn subscription_id(&mut self, text: &str) -> Sym {
+        if let Some(i) = self.inv.subscription_index.get(&text.to_ascii_lowercase()) {
+            let id = self.inv.subscriptions[*i].id.clone();
+            return self.inv.strings.intern(&id);
+        }
         let known = self.inv.subscriptions.iter().find(|s| {
             s.id.eq_ignore_ascii_case(text)
                 || s.name
@@ -356,11 +316,407 @@ impl<'a> Builder<'a> {
                 self.inv.subscriptions.push(Subscription {
                     id: text.to_owned(),
                     name: None,
+                    tags: Box::new([]),
                 });
+                self.inv
+                    .subscription_index
+                    .insert(text.to_ascii_lowercase(), self.inv.subscriptions.len() - 1);
                 text.to_owned()
             }
         };
         self.inv.strings.intern(&id)
+    }
+
+    /// The subscription with this id (lower-cased), added when no input knew it.
+    fn subscription_sym(&mut self, id: &str) -> Sym {
+        let lower = id.to_ascii_lowercase();
+        if !self.inv.subscription_index.contains_key(&lower) {
+            self.inv.subscriptions.push(Subscription {
+                id: lower.clone(),
+                name: None,
+                tags: Box::new([]),
+            });
+            self.inv
+                .subscription_index
+                .insert(lower.clone(), self.inv.subscriptions.len() - 1);
+        }
+        self.inv.strings.intern(&lower)
+    }
+
+    /// The asset already read with this id (without case).
+    fn exported(&self, id: &str) -> Option<AssetId> {
+        self.ids
+            .get(&fold_hash(id))?
+            .iter()
+            .copied()
+            .find(|a| self.inv.assets[*a].id.eq_ignore_ascii_case(id))
+    }
+
+    /// Streams a resource export into the inventory.
+    fn add_resources(
+        &mut self,
+        path: &Path,
+        opened: &input::Opened,
+        kind: input::Kind,
+        options: Options,
+        diags: &mut Diagnostics,
+    ) -> Result<(), Diagnostic> {
+        let display = opened.display.as_str();
+        let file_no = self.inv.add_file(display);
+        let bar = (options.progress && opened.size >= PROGRESS_BYTES).then(|| {
+            let bar = indicatif::ProgressBar::new(opened.size);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar.set_message(display.to_owned());
+            bar
+        });
+        let reader = input::reader(path, opened, bar.as_ref())?;
+        let (mut rows, mut duplicates, mut incomplete) = (0usize, 0usize, 0usize);
+        let mut sink = |raw: resources::RawResource| match self.add_raw(file_no, raw) {
+            Row::Added => rows += 1,
+            Row::Duplicate => duplicates += 1,
+            Row::Incomplete => incomplete += 1,
+        };
+        let mut warnings = Vec::new();
+        let result = match kind {
+            input::Kind::ResourcesCsv => {
+                resources::read_csv(display, reader, &mut sink, &mut |w| warnings.push(w))
+                    .map(|_| None)
+            }
+            _ => resources::read_json(display, reader, &mut sink).map(|info| info.truncation()),
+        };
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        diags.extend(warnings);
+        if let Some(warning) = result? {
+            diags.warning(Location::file(display), warning).help =
+                Some("give every page of the query as input (they are merged), or export again without a page limit".into());
+        }
+        if incomplete > 0 {
+            diags
+                .warning(
+                    Location::file(display),
+                    format!("{incomplete} row(s) without an id or a type were left out"),
+                )
+                .help = Some("project at least id, name and type in the query".into());
+        }
+        if rows == 0 && duplicates == 0 {
+            return Err(Diagnostic::error(
+                Location::file(display),
+                "the export holds no resources",
+            )
+            .with_help("check the query's scope and filters, then export again"));
+        }
+        self.inv.inputs.push(InputSummary {
+            path: display.to_owned(),
+            kind: kind.name().into(),
+            records: rows + duplicates,
+        });
+        Ok(())
+    }
+
+    /// One exported resource into the inventory.
+    fn add_raw(&mut self, file_no: u32, raw: resources::RawResource) -> Row {
+        let (Some(id), Some(type_given)) =
+            (raw.id.clone().or_else(|| raw.name.clone()), raw.type_name)
+        else {
+            return Row::Incomplete;
+        };
+        if self.exported(&id).is_some() {
+            return Row::Duplicate;
+        }
+        let sub = raw
+            .subscription_id
+            .filter(|s| !s.is_empty())
+            .or_else(|| exports::subscription_of(&id));
+        let subscription = sub.map(|s| self.subscription_sym(&s));
+        let group = raw
+            .resource_group
+            .filter(|g| !g.is_empty())
+            .or_else(|| id_segment(&id, "resourcegroups"));
+        let type_name = self
+            .catalog
+            .resource_type(&type_given)
+            .map_or(type_given, |t| t.type_name.clone());
+        let name = raw
+            .name
+            .unwrap_or_else(|| id.rsplit('/').next().unwrap_or(&id).to_owned());
+        let asset_id = self.inv.assets.len();
+
+        let props = raw.properties.unwrap_or_default();
+        if let Some(parent) = parent_of(&id) {
+            self.pending
+                .push((asset_id, parent.into(), RelationKind::ChildOf, false));
+        }
+        if let Some(farm) = props.server_farm_id.filter(|f| !f.is_empty()) {
+            self.pending
+                .push((asset_id, farm.into(), RelationKind::HostedOn, false));
+        }
+        if let Some(manager) = raw.managed_by.filter(|m| !m.is_empty()) {
+            self.pending
+                .push((asset_id, manager.into(), RelationKind::Manages, true));
+        }
+        for link in props.private_link_service_connections.iter().flatten() {
+            if let Some(target) = link
+                .properties
+                .as_ref()
+                .and_then(|p| p.private_link_service_id.clone())
+            {
+                self.pending
+                    .push((asset_id, target.into(), RelationKind::ServedBy, true));
+            }
+        }
+        let lower_type = type_name.to_ascii_lowercase();
+        if let (Some(nodes), Some(sub)) = (props.node_resource_group.as_deref(), subscription) {
+            self.node_groups
+                .push((asset_id, sub, nodes.to_ascii_lowercase()));
+        }
+        if lower_type == "microsoft.operationsmanagement/solutions"
+            && (name.to_ascii_lowercase().starts_with("securityinsights(")
+                || raw
+                    .plan
+                    .as_ref()
+                    .and_then(|p| p.product.as_deref())
+                    .is_some_and(|p| p.to_ascii_lowercase().contains("securityinsights")))
+        {
+            let workspace = props
+                .workspace_resource_id
+                .as_deref()
+                .and_then(|w| w.rsplit('/').next().map(str::to_owned))
+                .or_else(|| {
+                    name.split_once('(')
+                        .map(|(_, w)| w.trim_end_matches(')').to_owned())
+                });
+            if let Some(w) = workspace {
+                self.inv.siem_workspaces.insert(w.to_ascii_lowercase());
+            }
+        }
+        if lower_type == "microsoft.securityinsights/onboardingstates"
+            && let Some(w) = id_segment(&id, "workspaces")
+        {
+            self.inv.siem_workspaces.insert(w.to_ascii_lowercase());
+        }
+
+        let strings = &mut self.inv.strings;
+        let mut sym = |t: &str| strings.intern(t);
+        let tags: Box<[(Sym, Sym)]> = raw.tags.iter().map(|(k, v)| (sym(k), sym(v))).collect();
+        let node_pool = lower_type == "microsoft.compute/virtualmachinescalesets"
+            && raw
+                .tags
+                .iter()
+                .any(|(k, _)| k.to_ascii_lowercase().starts_with("aks-managed-"));
+        let asset = Asset {
+            name: name.into(),
+            type_name: sym(&type_name),
+            kind: raw.kind.as_deref().filter(|k| !k.is_empty()).map(&mut sym),
+            sku: raw.sku.map(|s| {
+                Box::new(Sku {
+                    name: s.name.as_deref().map(&mut sym),
+                    tier: s.tier.as_deref().map(&mut sym),
+                    capacity: s.capacity,
+                })
+            }),
+            subscription,
+            resource_group: group.as_deref().map(&mut sym),
+            location: raw
+                .location
+                .as_deref()
+                .filter(|l| !l.is_empty())
+                .map(&mut sym),
+            tags,
+            declared: PartialAxes::default(),
+            roles: Box::new([]),
+            capabilities: props
+                .capabilities
+                .iter()
+                .flatten()
+                .filter_map(|c| c.name.as_deref())
+                .map(&mut sym)
+                .collect(),
+            origin: Origin {
+                file: file_no,
+                line: 0,
+                column: 0,
+            },
+            flags: if node_pool { Asset::NODE_POOL } else { 0 },
+            id: id.into(),
+        };
+        self.ids
+            .entry(fold_hash(&asset.id))
+            .or_default()
+            .push(asset_id);
+        self.inv.assets.push(asset);
+        Row::Added
+    }
+
+    /// A pricing, settings, licence or containers export, read whole.
+    fn add_small_export(
+        &mut self,
+        display: &str,
+        kind: input::Kind,
+        text: &str,
+        diags: &mut Diagnostics,
+    ) -> Result<(), Diagnostic> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| json_error(display, &e))?;
+        let file_no = self.inv.add_file(display);
+        let origin = Origin {
+            file: file_no,
+            line: 0,
+            column: 0,
+        };
+        if let Some(warning) = exports::truncation(&value) {
+            diags.warning(Location::file(display), warning);
+        }
+        let records = match kind {
+            input::Kind::Containers => {
+                let c = exports::containers::parse(display, &value)?;
+                for s in &c.subscriptions {
+                    let sym = self.subscription_sym(&s.id);
+                    let _ = sym;
+                    let tags: Box<[(Sym, Sym)]> = s
+                        .tags
+                        .iter()
+                        .map(|(k, v)| (self.inv.strings.intern(k), self.inv.strings.intern(v)))
+                        .collect();
+                    if let Some(i) = self
+                        .inv
+                        .subscription_index
+                        .get(&s.id.to_ascii_lowercase())
+                        .copied()
+                    {
+                        self.inv.subscriptions[i].name = Some(s.name.clone());
+                        self.inv.subscriptions[i].tags = tags;
+                    }
+                }
+                for g in &c.resource_groups {
+                    let tags: Box<[(Sym, Sym)]> = g
+                        .tags
+                        .iter()
+                        .map(|(k, v)| (self.inv.strings.intern(k), self.inv.strings.intern(v)))
+                        .collect();
+                    self.inv.group_tags.insert(
+                        (
+                            g.subscription_id.to_ascii_lowercase(),
+                            g.name.to_ascii_lowercase(),
+                        ),
+                        tags,
+                    );
+                }
+                c.subscriptions.len() + c.resource_groups.len() + c.other
+            }
+            input::Kind::Pricings => {
+                let pricings = exports::pricing::parse(display, &value)?;
+                for p in &pricings {
+                    let Some(plan) = self.catalog.plan(&p.plan) else {
+                        if self.unknown_plans.insert(p.plan.clone()) {
+                            diags.warning(Location::file(display), format!("plan `{}` is not known to the profile; its state is not used", p.plan)).help =
+                                Some("a newer plan than the profile knows: extend the profile, or ignore this".into());
+                        }
+                        continue;
+                    };
+                    let state = PlanState {
+                        on: p.on,
+                        sub_plan: p.sub_plan.clone().filter(|s| !s.is_empty()),
+                        origin,
+                    };
+                    match &p.resource_id {
+                        Some(resource) => self
+                            .inv
+                            .plan_states
+                            .resources
+                            .entry(fold_hash(resource))
+                            .or_default()
+                            .push((plan.name.clone(), state)),
+                        None => self.inv.plan_states.entries.push(PlanStateEntry {
+                            scope: SubscriptionScope::Exact(p.subscription_id.to_ascii_lowercase()),
+                            plan: plan.name.clone(),
+                            state,
+                        }),
+                    }
+                    self.subscription_sym(&p.subscription_id);
+                }
+                pricings.len()
+            }
+            input::Kind::Licences => {
+                let skus = exports::licences::parse(display, &value)?;
+                for sku in skus.iter().filter(|s| s.grants()) {
+                    for plan in sku.active_service_plans() {
+                        self.inv.licences.push(Licence {
+                            name: plan.to_owned(),
+                            origin,
+                        });
+                    }
+                    if let Some(extra) = self.catalog.sku_grants(&sku.part_number) {
+                        self.inv.products.extend(extra.iter().cloned());
+                    }
+                }
+                skus.len()
+            }
+            input::Kind::Settings => {
+                let settings = exports::settings::parse(display, &value)?;
+                self.inv
+                    .settings
+                    .extend(settings.iter().map(|s| (s.name.clone(), s.enabled)));
+                settings.len()
+            }
+            _ => 0,
+        };
+        self.inv.inputs.push(InputSummary {
+            path: display.to_owned(),
+            kind: kind.name().into(),
+            records,
+        });
+        Ok(())
+    }
+
+    /// Relations between exported resources, once every export is read.
+    fn link_exports(&mut self, _diags: &mut Diagnostics) {
+        for (asset, target, kind, reversed) in std::mem::take(&mut self.pending) {
+            let Some(other) = self.exported(&target) else {
+                continue;
+            };
+            if other == asset {
+                continue;
+            }
+            let (from, to) = if reversed {
+                (other, asset)
+            } else {
+                (asset, other)
+            };
+            self.inv.relations.push(Relation { from, to, kind });
+        }
+        if !self.node_groups.is_empty() {
+            let mut groups: HashMap<(Sym, String), Vec<AssetId>> = HashMap::new();
+            for (i, a) in self.inv.assets.iter().enumerate() {
+                if let (Some(sub), Some(rg)) = (a.subscription, a.resource_group)
+                    && self
+                        .inv
+                        .s(a.type_name)
+                        .eq_ignore_ascii_case("Microsoft.Compute/virtualMachineScaleSets")
+                {
+                    groups
+                        .entry((sub, self.inv.s(rg).to_ascii_lowercase()))
+                        .or_default()
+                        .push(i);
+                }
+            }
+            for (cluster, sub, rg) in std::mem::take(&mut self.node_groups) {
+                for vmss in groups.get(&(sub, rg)).into_iter().flatten() {
+                    self.inv.relations.push(Relation {
+                        from: cluster,
+                        to: *vmss,
+                        kind: RelationKind::NodesOn,
+                    });
+                    self.inv.assets[*vmss].flags |= Asset::NODE_POOL;
+                }
+            }
+        }
     }
 
     fn add_overlay(&mut self, here: &Here<'_>, o: overlay::Overlay, diags: &mut Diagnostics) {
@@ -551,18 +907,54 @@ impl<'a> Builder<'a> {
         }
         self.asset_seen.insert(key, at(""));
 
-        let type_name = match a.type_name.as_deref() {
-            None => {
-                diags.error(at(""), format!("asset `{}` has no type", a.id)).help = Some(
-                    "add `type:` with a resource type (Microsoft.Compute/virtualMachines) or a short name such as `server`".into(),
+        // An entry about an exported resource (by id, or by a name only one resource has) adds
+        // the consultant's facts to it.
+        let exported = self.exported(&a.id).or_else(|| {
+            if self.ids.is_empty() {
+                return None;
+            }
+            let names = self.names.get_or_insert_with(|| {
+                let mut names: HashMap<u64, Vec<AssetId>> = HashMap::new();
+                for (i, x) in self.inv.assets.iter().enumerate() {
+                    names.entry(fold_hash(&x.name)).or_default().push(i);
+                }
+                names
+            });
+            let named: Vec<AssetId> = names
+                .get(&fold_hash(&a.id))
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|i| self.inv.assets[*i].name.eq_ignore_ascii_case(&a.id))
+                .collect();
+            match named.as_slice() {
+                [one] => Some(*one),
+                [] => None,
+                many => {
+                    diags
+                        .error(
+                            at(".id"),
+                            format!("`{}` names {} exported resources", a.id, many.len()),
+                        )
+                        .help = Some("use the resource's full id to say which one".into());
+                    None
+                }
+            }
+        });
+
+        let type_name = match (a.type_name.as_deref(), exported) {
+            (None, Some(e)) => self.inv.type_of(&self.inv.assets[e]).to_owned(),
+            (None, None) => {
+                diags.error(at(""), format!("asset `{}` has no type, and no export holds it", a.id)).help = Some(
+                    "add `type:` with a resource type (Microsoft.Compute/virtualMachines) or a short name such as `server`, or give the export that holds it".into(),
                 );
                 return;
             }
-            Some(t) if t.contains('/') => self
+            (Some(t), _) if t.contains('/') => self
                 .catalog
                 .resource_type(t)
                 .map_or_else(|| t.to_owned(), |rt| rt.type_name.clone()),
-            Some(t) => match self.catalog.resource_type(t) {
+            (Some(t), _) => match self.catalog.resource_type(t) {
                 Some(rt) => rt.type_name.clone(),
                 None => {
                     diags
@@ -575,6 +967,21 @@ impl<'a> Builder<'a> {
                 }
             },
         };
+        if let Some(e) = exported
+            && !self
+                .inv
+                .type_of(&self.inv.assets[e])
+                .eq_ignore_ascii_case(&type_name)
+        {
+            diags.warning(
+                at(".type"),
+                format!(
+                    "the export says `{}` is a {}; the overlay's type is ignored",
+                    a.id,
+                    self.inv.type_of(&self.inv.assets[e])
+                ),
+            );
+        }
 
         let class = self
             .catalog
@@ -604,7 +1011,7 @@ impl<'a> Builder<'a> {
         }
 
         let subscription = a.subscription.as_deref().map(|s| self.subscription_id(s));
-        let id = self.inv.assets.len();
+        let id = exported.unwrap_or(self.inv.assets.len());
         for (j, target) in a.depends_on.iter().enumerate() {
             self.refs.push(PendingRef {
                 from: Ref::Asset(id),
@@ -623,6 +1030,26 @@ impl<'a> Builder<'a> {
         }
         let strings = &mut self.inv.strings;
         let mut sym = |t: &str| strings.intern(t);
+        let tags: Vec<(Sym, Sym)> = a.tags.iter().map(|(k, v)| (sym(k), sym(v))).collect();
+        let roles: Vec<Sym> = a.roles.iter().map(|r| sym(r)).collect();
+        let capabilities: Vec<Sym> = a.capabilities.iter().map(|c| sym(c)).collect();
+        let declared = PartialAxes {
+            sensitivity: a.sensitivity,
+            impact: a.impact,
+        };
+
+        if let Some(e) = exported {
+            let asset = &mut self.inv.assets[e];
+            asset.declared = declared;
+            asset.roles = roles.into();
+            if !tags.is_empty() {
+                asset.tags = asset.tags.iter().copied().chain(tags).collect();
+            }
+            if !capabilities.is_empty() {
+                asset.capabilities = capabilities.into();
+            }
+            return;
+        }
         let asset = Asset {
             name: a.name.unwrap_or_else(|| a.id.clone()).into(),
             id: a.id.into(),
@@ -638,14 +1065,12 @@ impl<'a> Builder<'a> {
             subscription,
             resource_group: a.resource_group.as_deref().map(&mut sym),
             location: a.location.as_deref().map(&mut sym),
-            tags: a.tags.iter().map(|(k, v)| (sym(k), sym(v))).collect(),
-            declared: PartialAxes {
-                sensitivity: a.sensitivity,
-                impact: a.impact,
-            },
-            roles: a.roles.iter().map(|r| sym(r)).collect(),
-            capabilities: a.capabilities.iter().map(|c| sym(c)).collect(),
+            tags: tags.into(),
+            declared,
+            roles: roles.into(),
+            capabilities: capabilities.into(),
             origin: here.origin(&path),
+            flags: 0,
         };
         self.inv.assets.push(asset);
     }
@@ -750,7 +1175,7 @@ impl<'a> Builder<'a> {
     fn resolve(&mut self, diags: &mut Diagnostics) {
         let index = AssetIndex::new(&self.inv);
         for r in std::mem::take(&mut self.refs) {
-            let Some(to) = index.id(&r.target) else {
+            let Some(to) = index.id(&self.inv, &r.target) else {
                 let ids = self.inv.assets.iter().map(|a| &*a.id);
                 let hint = match crate::diag::closest(&r.target, ids) {
                     Some(best) => format!("did you mean `{best}`? Otherwise add the asset to the overlay or remove the reference"),
@@ -797,7 +1222,49 @@ impl<'a> Builder<'a> {
         }
         self.inv.relations.sort_unstable();
         self.inv.relations.dedup();
-        self.inv.subscriptions.sort_by(|a, b| a.id.cmp(&b.id));
+        self.inv.index_subscriptions();
+    }
+}
+
+/// What became of an exported row.
+enum Row {
+    Added,
+    /// The same id was read already (overlapping pages): counted once.
+    Duplicate,
+    /// No id or no type: nothing to classify.
+    Incomplete,
+}
+
+/// The segment after `key` in an ARM id (`resourceGroups`, `workspaces`), compared without case.
+fn id_segment(id: &str, key: &str) -> Option<String> {
+    let mut parts = id.split('/');
+    while let Some(p) = parts.next() {
+        if p.eq_ignore_ascii_case(key) {
+            return parts.next().filter(|s| !s.is_empty()).map(str::to_owned);
+        }
+    }
+    None
+}
+
+/// The id of a child resource's parent: `.../servers/sql1/databases/db1` has
+/// `.../servers/sql1`; an extension resource (`.../vaults/v1/providers/X/y/z`) has the resource
+/// it extends.
+fn parent_of(id: &str) -> Option<String> {
+    let parts: Vec<&str> = id.trim_end_matches('/').split('/').collect();
+    let last_providers = parts
+        .iter()
+        .rposition(|p| p.eq_ignore_ascii_case("providers"))?;
+    let after = parts.len() - last_providers - 1;
+    if after >= 5 && after % 2 == 1 {
+        Some(parts[..parts.len() - 2].join("/"))
+    } else if after == 3
+        && parts[..last_providers]
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case("providers"))
+    {
+        Some(parts[..last_providers].join("/"))
+    } else {
+        None
     }
 }
 

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Read;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::diag::{Diagnostic, Location};
 
@@ -31,7 +31,11 @@ pub struct RawResource {
     pub kind: Option<String>,
     #[serde(alias = "Location")]
     pub location: Option<String>,
-    #[serde(rename = "resourceGroup", alias = "ResourceGroup", alias = "ResourceGroupName")]
+    #[serde(
+        rename = "resourceGroup",
+        alias = "ResourceGroup",
+        alias = "ResourceGroupName"
+    )]
     pub resource_group: Option<String>,
     #[serde(rename = "subscriptionId", alias = "SubscriptionId")]
     pub subscription_id: Option<String>,
@@ -77,7 +81,11 @@ pub struct RawProperties {
     pub workspace_resource_id: Option<String>,
     #[serde(alias = "Capabilities", deserialize_with = "lenient")]
     pub capabilities: Option<Vec<RawCapability>>,
-    #[serde(rename = "privateLinkServiceConnections", alias = "PrivateLinkServiceConnections", deserialize_with = "lenient")]
+    #[serde(
+        rename = "privateLinkServiceConnections",
+        alias = "PrivateLinkServiceConnections",
+        deserialize_with = "lenient"
+    )]
     pub private_link_service_connections: Option<Vec<RawLinkConnection>>,
 }
 
@@ -105,7 +113,9 @@ pub struct RawLinkProperties {
 /// A nested object that some exports flatten to text (PowerShell's `ConvertTo-Json` at its
 /// default depth writes a type name; CSV cells hold JSON text): read it when it is an object or
 /// JSON text, and take it as absent otherwise.
-fn lenient<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+fn lenient<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
     let value = serde_json::Value::deserialize(d)?;
     Ok(match value {
         serde_json::Value::String(text) => serde_json::from_str(&text).ok(),
@@ -164,18 +174,27 @@ impl PageInfo {
     /// A warning when the page looks incomplete.
     pub fn truncation(&self) -> Option<String> {
         if self.truncated {
-            return Some("the export says its result was truncated (resultTruncated); rows are missing".into());
+            return Some(
+                "the export says its result was truncated (resultTruncated); rows are missing"
+                    .into(),
+            );
         }
         if self.skip_token {
-            return Some("the export has a skip token: more pages follow; give every page as input".into());
+            return Some(
+                "the export has a skip token: more pages follow; give every page as input".into(),
+            );
         }
         if let (Some(count), Some(total)) = (self.count, self.total)
             && count < total
         {
-            return Some(format!("the page holds {count} of {total} rows and no skip token: rows are missing"));
+            return Some(format!(
+                "the page holds {count} of {total} rows and no skip token: rows are missing"
+            ));
         }
         if self.rows == PAGE_SIZE && !self.bare {
-            return Some(format!("the page holds exactly {PAGE_SIZE} rows, a full page: there may be more"));
+            return Some(format!(
+                "the page holds exactly {PAGE_SIZE} rows, a full page: there may be more"
+            ));
         }
         None
     }
@@ -187,10 +206,15 @@ pub fn read_json(
     reader: impl Read,
     sink: &mut dyn FnMut(RawResource),
 ) -> Result<PageInfo, Diagnostic> {
-    let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 20, reader));
+    let mut de =
+        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 20, reader));
     let mut info = PageInfo::default();
-    let seed = Top { sink, info: &mut info };
-    seed.deserialize(&mut de).map_err(|e| json_error(file, &e))?;
+    let seed = Top {
+        sink,
+        info: &mut info,
+    };
+    seed.deserialize(&mut de)
+        .map_err(|e| json_error(file, &e))?;
     de.end().map_err(|e| json_error(file, &e))?;
     Ok(info)
 }
@@ -199,10 +223,15 @@ pub fn read_json(
 pub fn json_error(file: &str, e: &serde_json::Error) -> Diagnostic {
     let at = Location::at(file, e.line(), e.column());
     let text = e.to_string();
-    let text = text.rfind(" at line ").map_or(text.as_str(), |i| &text[..i]);
+    let text = text
+        .rfind(" at line ")
+        .map_or(text.as_str(), |i| &text[..i]);
     if e.is_eof() {
-        Diagnostic::error(at, "the file ends in the middle of the JSON: it was cut off")
-            .with_help("export it again, and check that the copy or download finished")
+        Diagnostic::error(
+            at,
+            "the file ends in the middle of the JSON: it was cut off",
+        )
+        .with_help("export it again, and check that the copy or download finished")
     } else {
         Diagnostic::error(at, format!("invalid JSON: {text}"))
             .with_help("fix the JSON at that position, or export the file again if it was damaged")
@@ -244,9 +273,13 @@ impl<'de> Visitor<'de> for Top<'_> {
                     self.info.rows = map.next_value_seed(RowsSeed { sink: self.sink })?;
                 }
                 "count" => self.info.count = map.next_value::<Option<u64>>()?,
-                "total_records" | "totalrecords" => self.info.total = map.next_value::<Option<u64>>()?,
+                "total_records" | "totalrecords" => {
+                    self.info.total = map.next_value::<Option<u64>>()?
+                }
                 "skip_token" | "$skiptoken" | "skiptoken" => {
-                    self.info.skip_token = map.next_value::<Option<String>>()?.is_some_and(|t| !t.is_empty());
+                    self.info.skip_token = map
+                        .next_value::<Option<String>>()?
+                        .is_some_and(|t| !t.is_empty());
                 }
                 "resulttruncated" => {
                     let v: serde_json::Value = map.next_value()?;
@@ -259,7 +292,9 @@ impl<'de> Visitor<'de> for Top<'_> {
             }
         }
         if !saw_data {
-            return Err(de::Error::custom("an object without `data`: not a resource export"));
+            return Err(de::Error::custom(
+                "an object without `data`: not a resource export",
+            ));
         }
         Ok(())
     }
@@ -312,7 +347,10 @@ pub fn csv_shape(header: &[String]) -> Option<CsvShape> {
     let has = |name: &str| header.iter().any(|h| h.trim().eq_ignore_ascii_case(name));
     if has("id") && has("type") {
         Some(CsvShape::Raw)
-    } else if has("name") && has("type") && (has("resource group") || has("subscription") || has("resourcegroup")) {
+    } else if has("name")
+        && has("type")
+        && (has("resource group") || has("subscription") || has("resourcegroup"))
+    {
         Some(CsvShape::Formatted)
     } else {
         None
@@ -327,7 +365,9 @@ pub fn read_csv(
     sink: &mut dyn FnMut(RawResource),
     warn: &mut dyn FnMut(Diagnostic),
 ) -> Result<usize, Diagnostic> {
-    let mut csv = csv::ReaderBuilder::new().flexible(false).from_reader(std::io::BufReader::with_capacity(1 << 20, reader));
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, reader));
     let header: Vec<String> = csv
         .headers()
         .map_err(|e| csv_error(file, &e))?
@@ -347,7 +387,11 @@ pub fn read_csv(
             .with_help("resources are matched by name and cannot be related to each other; download the raw results instead"),
         );
     }
-    let column = |names: &[&str]| header.iter().position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)));
+    let column = |names: &[&str]| {
+        header
+            .iter()
+            .position(|h| names.iter().any(|n| h.trim().eq_ignore_ascii_case(n)))
+    };
     let id = column(&["id"]);
     let name = column(&["name"]);
     let type_name = column(&["type"]);
@@ -369,7 +413,11 @@ pub fn read_csv(
             Ok(true) => {}
             Err(e) => return Err(csv_error(file, &e)),
         }
-        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).filter(|v| !v.is_empty() && *v != "null").map(str::to_owned);
+        let cell = |i: Option<usize>| {
+            i.and_then(|i| record.get(i))
+                .filter(|v| !v.is_empty() && *v != "null")
+                .map(str::to_owned)
+        };
         let raw = RawResource {
             id: cell(id),
             name: cell(name),
@@ -378,7 +426,9 @@ pub fn read_csv(
             location: cell(location),
             resource_group: cell(group),
             subscription_id: cell(subscription),
-            tags: cell(tags_col).map(|t| tags(serde_json::Value::String(t)).unwrap_or_default()).unwrap_or_default(),
+            tags: cell(tags_col)
+                .map(|t| tags(serde_json::Value::String(t)).unwrap_or_default())
+                .unwrap_or_default(),
             sku: from_json(cell(sku)),
             managed_by: cell(managed_by),
             plan: from_json(cell(plan)),
@@ -403,7 +453,10 @@ fn from_json<T: serde::de::DeserializeOwned>(text: Option<String>) -> Option<T> 
 }
 
 fn csv_error(file: &str, e: &csv::Error) -> Diagnostic {
-    let at = e.position().map_or_else(|| Location::file(file), |p| Location::at(file, p.line() as usize, 1));
+    let at = e.position().map_or_else(
+        || Location::file(file),
+        |p| Location::at(file, p.line() as usize, 1),
+    );
     match e.kind() {
         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => Diagnostic::error(
             at,
@@ -436,32 +489,59 @@ mod tests {
         let (r, info) = rows(include_str!("../../tests/fixtures/exports/arg-cli.json"));
         assert_eq!(r.len(), 4);
         let aks = &r[0];
-        assert_eq!(aks.type_name.as_deref(), Some("microsoft.containerservice/managedclusters"));
-        assert_eq!(aks.properties.as_ref().unwrap().node_resource_group.as_deref(), Some("MC_rg-orders_aks-orders_westeurope"));
-        assert_eq!(tag_map(&aks.tags).get("Criticality"), Some(&"Mission-critical"));
+        assert_eq!(
+            aks.type_name.as_deref(),
+            Some("microsoft.containerservice/managedclusters")
+        );
+        assert_eq!(
+            aks.properties
+                .as_ref()
+                .unwrap()
+                .node_resource_group
+                .as_deref(),
+            Some("MC_rg-orders_aks-orders_westeurope")
+        );
+        assert_eq!(
+            tag_map(&aks.tags).get("Criticality"),
+            Some(&"Mission-critical")
+        );
         assert_eq!(r[1].sku.as_ref().unwrap().capacity, Some(3));
         assert!(info.truncation().is_none());
-        let (_, info) = rows(r#"{"count": 2, "data": [{"id": "a"}, {"id": "b"}], "skip_token": "x", "total_records": 5}"#);
+        let (_, info) = rows(
+            r#"{"count": 2, "data": [{"id": "a"}, {"id": "b"}], "skip_token": "x", "total_records": 5}"#,
+        );
         assert!(info.truncation().unwrap().contains("skip token"));
-        let (_, info) = rows(r#"{"totalRecords": 5, "count": 1, "resultTruncated": "true", "data": [{"id": "a"}]}"#);
+        let (_, info) = rows(
+            r#"{"totalRecords": 5, "count": 1, "resultTruncated": "true", "data": [{"id": "a"}]}"#,
+        );
         assert!(info.truncation().unwrap().contains("truncated"));
     }
 
     #[test]
     fn reads_bare_arrays_with_nulls_and_pascal_case() {
-        let (r, info) = rows(r#"[{"id": "/x", "name": "a", "type": "T", "tags": null, "sku": null, "properties": null},
-            {"Id": "/y", "Name": "b", "Type": "T", "Tags": {"Env": 1}, "Sku": "Microsoft.Azure.Management.Sku", "Properties": "System.Object"}]"#);
+        let (r, info) = rows(
+            r#"[{"id": "/x", "name": "a", "type": "T", "tags": null, "sku": null, "properties": null},
+            {"Id": "/y", "Name": "b", "Type": "T", "Tags": {"Env": 1}, "Sku": "Microsoft.Azure.Management.Sku", "Properties": "System.Object"}]"#,
+        );
         assert!(info.bare);
         assert_eq!(r[0].tags, vec![]);
         assert_eq!(r[1].id.as_deref(), Some("/y"));
         assert_eq!(r[1].tags, vec![("Env".to_owned(), "1".to_owned())]);
-        assert!(r[1].sku.is_none(), "a type name where an object belongs is no SKU");
+        assert!(
+            r[1].sku.is_none(),
+            "a type name where an object belongs is no SKU"
+        );
     }
 
     #[test]
     fn a_cut_off_file_is_named_as_such() {
         let mut sink = |_| {};
-        let e = read_json("f.json", &b"{\"data\": [{\"id\": \"a\"}, {\"id\": "[..], &mut sink).unwrap_err();
+        let e = read_json(
+            "f.json",
+            &b"{\"data\": [{\"id\": \"a\"}, {\"id\": "[..],
+            &mut sink,
+        )
+        .unwrap_err();
         assert!(e.message.contains("cut off"), "{e}");
         assert_eq!(e.location.line, Some(1));
     }
@@ -471,7 +551,10 @@ mod tests {
         let mut out = Vec::new();
         let mut warnings = Vec::new();
         let text = include_str!("../../tests/fixtures/exports/arg-results.csv");
-        read_csv("r.csv", text.as_bytes(), &mut |r| out.push(r), &mut |w| warnings.push(w)).unwrap();
+        read_csv("r.csv", text.as_bytes(), &mut |r| out.push(r), &mut |w| {
+            warnings.push(w)
+        })
+        .unwrap();
         assert!(!out.is_empty());
         assert!(out.iter().all(|r| r.id.is_some() && r.type_name.is_some()));
         assert!(warnings.is_empty());

@@ -455,6 +455,14 @@ impl Catalog {
             .unwrap_or_default()
     }
 
+    /// The products a licence SKU grants by itself, beyond its service plans.
+    pub fn sku_grants(&self, part_number: &str) -> Option<&[String]> {
+        let licences = self.profile.licences.as_ref()?;
+        self.skus
+            .get(&part_number.to_ascii_uppercase())
+            .map(|i| licences.skus[*i].grants.as_slice())
+    }
+
     pub fn product_name<'a>(&'a self, id: &'a str) -> &'a str {
         self.profile
             .licences
