@@ -42,6 +42,16 @@ pub enum Why {
         key: Sym,
         value: Sym,
     },
+    /// A tag of the resource group that holds the asset.
+    GroupTag {
+        key: Sym,
+        value: Sym,
+    },
+    /// A tag of the asset's subscription.
+    SubscriptionTag {
+        key: Sym,
+        value: Sym,
+    },
     /// Flowed from graph node `from` along an edge of this kind.
     Graph {
         from: u32,
@@ -56,7 +66,7 @@ impl Why {
         match self {
             Why::Overlay => Source::Overlay,
             Why::Rule(_) => Source::Rule,
-            Why::Tag { .. } => Source::Tag,
+            Why::Tag { .. } | Why::GroupTag { .. } | Why::SubscriptionTag { .. } => Source::Tag,
             Why::Graph { .. } => Source::Graph,
             Why::TypeDefault => Source::TypeDefault,
             Why::Default => Source::Default,
@@ -106,6 +116,11 @@ impl Classified {
     /// Whether either axis fell back to the profile's default.
     pub fn defaulted(&self) -> bool {
         self.sensitivity_why == Why::Default || self.impact_why == Why::Default
+    }
+
+    /// Whether nothing at all classifies it: both axes fell back to the profile's default.
+    pub fn unclassified(&self) -> bool {
+        self.sensitivity_why == Why::Default && self.impact_why == Why::Default
     }
 
     fn why(&self, axis: Axis) -> Why {
@@ -268,12 +283,51 @@ impl<'c> TagReader<'c> {
         }
     }
 
+    /// The values the asset's own tags give, then those of its resource group and its
+    /// subscription for an axis still unset.
     fn read(&mut self, inv: &Inventory, asset: &Asset) -> (Base, Base) {
-        let (mut sensitivity, mut impact) = (None, None);
-        if asset.tags.is_empty() {
-            return (None, None);
+        let mut found = (None, None);
+        self.scan(
+            inv,
+            asset,
+            &asset.tags,
+            |key, value| Why::Tag { key, value },
+            &mut found,
+        );
+        if found.0.is_none() || found.1.is_none() {
+            let group = inv.group_tags_of(asset);
+            self.scan(
+                inv,
+                asset,
+                group,
+                |key, value| Why::GroupTag { key, value },
+                &mut found,
+            );
         }
-        for (key, value) in asset.tags.iter() {
+        if (found.0.is_none() || found.1.is_none())
+            && let Some(sub) = inv.subscription(inv.subscription_of(asset))
+            && !sub.tags.is_empty()
+        {
+            self.scan(
+                inv,
+                asset,
+                &sub.tags,
+                |key, value| Why::SubscriptionTag { key, value },
+                &mut found,
+            );
+        }
+        found
+    }
+
+    fn scan(
+        &mut self,
+        inv: &Inventory,
+        asset: &Asset,
+        tags: &[(Sym, Sym)],
+        why: fn(Sym, Sym) -> Why,
+        found: &mut (Base, Base),
+    ) {
+        for (key, value) in tags {
             let catalog = self.catalog;
             let axis = *self.keys.entry(*key).or_insert_with(|| {
                 let nk = normalize_tag(inv.s(*key));
@@ -291,21 +345,9 @@ impl<'c> TagReader<'c> {
                 .values
                 .entry((*value, is_sens))
                 .or_insert_with(|| tag_level(catalog, is_sens, inv.s(*value)));
-            let slot = if is_sens {
-                &mut sensitivity
-            } else {
-                &mut impact
-            };
+            let slot = if is_sens { &mut found.0 } else { &mut found.1 };
             match level {
-                Some(level) if slot.is_none() => {
-                    *slot = Some((
-                        level,
-                        Why::Tag {
-                            key: *key,
-                            value: *value,
-                        },
-                    ))
-                }
+                Some(level) if slot.is_none() => *slot = Some((level, why(*key, *value))),
                 Some(_) => {}
                 None => {
                     let e = self
@@ -316,7 +358,6 @@ impl<'c> TagReader<'c> {
                 }
             }
         }
-        (sensitivity, impact)
     }
 }
 
@@ -441,6 +482,32 @@ impl Classification {
                 plain(rule.label.clone(), Some(inv.location(rule.origin)))
             }
             Why::Tag { key, value } => plain(format!("tag {}={}", inv.s(key), inv.s(value)), None),
+            Why::GroupTag { key, value } => {
+                let group = match node {
+                    Node::Asset(a) => inv.opt(inv.assets[a].resource_group).unwrap_or(""),
+                    Node::Application(_) => "",
+                };
+                plain(
+                    format!(
+                        "tag {}={} on resource group {group}",
+                        inv.s(key),
+                        inv.s(value)
+                    ),
+                    None,
+                )
+            }
+            Why::SubscriptionTag { key, value } => {
+                let sub = match node {
+                    Node::Asset(a) => inv
+                        .subscription(inv.subscription_of(&inv.assets[a]))
+                        .map_or("", |s| s.label()),
+                    Node::Application(_) => "",
+                };
+                plain(
+                    format!("tag {}={} on subscription {sub}", inv.s(key), inv.s(value)),
+                    None,
+                )
+            }
             Why::TypeDefault => {
                 let type_name = match node {
                     Node::Asset(a) => inv.type_of(&inv.assets[a]).to_owned(),

@@ -257,7 +257,7 @@ pub fn evaluate<'c>(
         }
         // Infrastructure needs no decision of the consultant's: only assets a plan or an
         // application concerns are reported as unclassified.
-        if c.defaulted() && !m.not_applicable {
+        if c.unclassified() && !m.not_applicable {
             cx.push(
                 Rule::UnclassifiedAsset,
                 Some(c.tier),

@@ -162,11 +162,16 @@ pub struct Subscription {
     pub id: String,
     pub name: Option<String>,
     pub tags: Box<[(Sym, Sym)]>,
+    /// The label shown for it: its name, with its id where another subscription has that name.
+    pub shown: Option<String>,
 }
 
 impl Subscription {
     pub fn label(&self) -> &str {
-        self.name.as_deref().unwrap_or(&self.id)
+        self.shown
+            .as_deref()
+            .or(self.name.as_deref())
+            .unwrap_or(&self.id)
     }
 }
 
@@ -363,9 +368,23 @@ impl Inventory {
         None
     }
 
-    /// Sorts the subscriptions and rebuilds their index.
+    /// Sorts the subscriptions, rebuilds their index, and tells apart those that share a
+    /// display name (two subscriptions with one name stay two).
     pub fn index_subscriptions(&mut self) {
         self.subscriptions.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut names: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for s in &self.subscriptions {
+            if let Some(n) = &s.name {
+                *names.entry(n.to_ascii_lowercase()).or_default() += 1;
+            }
+        }
+        for s in &mut self.subscriptions {
+            s.shown = s
+                .name
+                .as_ref()
+                .filter(|n| names.get(&n.to_ascii_lowercase()).is_some_and(|c| *c > 1))
+                .map(|n| format!("{n} ({})", s.id));
+        }
         self.subscription_index = self
             .subscriptions
             .iter()
@@ -526,6 +545,7 @@ mod tests {
             id: id.into(),
             name: Some(name.into()),
             tags: Box::new([]),
+            shown: None,
         }
     }
 

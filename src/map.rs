@@ -189,9 +189,11 @@ fn map_asset<'c>(
             uncovered: vec![],
         };
     };
-    let not_applicable = catalog
-        .class(&rt.class)
-        .is_some_and(|c| c.coverage == ClassCoverage::NotApplicable);
+    // A Kubernetes node pool is watched through its cluster's plan, not as servers.
+    let not_applicable = a.is_node_pool()
+        || catalog
+            .class(&rt.class)
+            .is_some_and(|c| c.coverage == ClassCoverage::NotApplicable);
     let mut requirements = Vec::new();
     let mut uncovered = Vec::new();
     if !not_applicable {

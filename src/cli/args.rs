@@ -33,6 +33,10 @@ pub struct Cli {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
+    /// Treat warnings about the inputs as errors (exit code 2)
+    #[arg(long, global = true)]
+    pub strict: bool,
+
     /// When to colour the output
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,

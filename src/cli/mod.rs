@@ -278,9 +278,22 @@ fn emit(output: Option<&Path>, text: &str) -> anyhow::Result<()> {
     emit_with(output, &|w| w.write_all(text.as_bytes()))
 }
 
+/// With `--strict`, warnings about the inputs stop the command as errors.
+fn strict_check(cli: &Cli, warnings: &[crate::diag::Diagnostic]) -> anyhow::Result<()> {
+    if cli.strict && !warnings.is_empty() {
+        let errors = warnings.iter().cloned().map(|mut w| {
+            w.level = crate::diag::Level::Error;
+            w
+        });
+        return Err(InputErrors(errors.collect()).into());
+    }
+    Ok(())
+}
+
 fn validate(cli: &Cli, inputs: &[std::path::PathBuf]) -> anyhow::Result<u8> {
     let catalog = load_profile(&cli.profile)?;
     let analysis = crate::analyze(inputs, &catalog)?;
+    strict_check(cli, &analysis.warnings)?;
     let mut out = String::new();
     let mut files = analysis.inventory.inputs.clone();
     files.sort();

@@ -36,6 +36,8 @@ pub struct Options {
     pub progress: bool,
 }
 
+const PAGES_HELP: &str = "give every page of the query as input (they are merged), or export again with `az graph query --first 1000` and `--skip-token` until none is returned";
+
 /// Files of this size or more get a progress bar.
 const PROGRESS_BYTES: u64 = 32 * 1024 * 1024;
 /// Pricing, licence, settings and container exports are read whole; none is near this size.
@@ -271,6 +273,8 @@ struct Builder<'a> {
     /// Clusters and the (subscription, lower-cased resource group) of their nodes.
     node_groups: Vec<(AssetId, Sym, String)>,
     unknown_plans: BTreeSet<String>,
+    /// Resource Graph pages read, to tell a missing page from the last one of a query.
+    pages: Vec<(String, resources::PageInfo)>,
     /// Exported assets by a hash of their lower-cased name, built when an overlay needs it.
     names: Option<HashMap<u64, Vec<AssetId>>>,
     asset_seen: HashMap<String, Location>,
@@ -289,6 +293,7 @@ impl<'a> Builder<'a> {
             pending: Vec::new(),
             node_groups: Vec::new(),
             unknown_plans: BTreeSet::new(),
+            pages: Vec::new(),
             names: None,
             asset_seen: HashMap::new(),
             app_seen: HashMap::new(),
@@ -317,6 +322,7 @@ impl<'a> Builder<'a> {
                     id: text.to_owned(),
                     name: None,
                     tags: Box::new([]),
+                    shown: None,
                 });
                 self.inv
                     .subscription_index
@@ -335,6 +341,7 @@ impl<'a> Builder<'a> {
                 id: lower.clone(),
                 name: None,
                 tags: Box::new([]),
+                shown: None,
             });
             self.inv
                 .subscription_index
@@ -387,15 +394,14 @@ impl<'a> Builder<'a> {
                 resources::read_csv(display, reader, &mut sink, &mut |w| warnings.push(w))
                     .map(|_| None)
             }
-            _ => resources::read_json(display, reader, &mut sink).map(|info| info.truncation()),
+            _ => resources::read_json(display, reader, &mut sink).map(Some),
         };
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
         diags.extend(warnings);
-        if let Some(warning) = result? {
-            diags.warning(Location::file(display), warning).help =
-                Some("give every page of the query as input (they are merged), or export again without a page limit".into());
+        if let Some(page) = result? {
+            self.pages.push((display.to_owned(), page));
         }
         if incomplete > 0 {
             diags
@@ -675,8 +681,39 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
+    /// Warns of exports that look incomplete. Pages that give a total are judged together:
+    /// the pages of one query (one total) are complete when their rows reach it.
+    fn check_pages(&mut self, diags: &mut Diagnostics) {
+        let mut by_total: std::collections::BTreeMap<u64, (u64, Vec<&str>)> =
+            std::collections::BTreeMap::new();
+        for (file, page) in &self.pages {
+            match page.total {
+                Some(total) if !page.truncated => {
+                    let e = by_total.entry(total).or_default();
+                    e.0 += page.count.unwrap_or(page.rows as u64);
+                    e.1.push(file);
+                }
+                _ => {
+                    if let Some(warning) = page.truncation() {
+                        diags.warning(Location::file(file), warning).help = Some(PAGES_HELP.into());
+                    }
+                }
+            }
+        }
+        for (total, (rows, files)) in by_total {
+            if rows < total {
+                diags.warning(
+                    Location::file(files[0]),
+                    format!("the pages of this query hold {rows} of its {total} rows ({}): a page is missing", files.join(", ")),
+                )
+                .help = Some(PAGES_HELP.into());
+            }
+        }
+    }
+
     /// Relations between exported resources, once every export is read.
-    fn link_exports(&mut self, _diags: &mut Diagnostics) {
+    fn link_exports(&mut self, diags: &mut Diagnostics) {
+        self.check_pages(diags);
         for (asset, target, kind, reversed) in std::mem::take(&mut self.pending) {
             let Some(other) = self.exported(&target) else {
                 continue;
