@@ -221,7 +221,10 @@ const CUSTOM_APPLICATION: Option<&str> = Some("custom-application");
 
 /// Per subscription and plan: the assets that need it, the best tier among them, and the
 /// strongest sub-plan their tiers need.
-type Rows<'c> = BTreeMap<(Option<String>, &'c str), (usize, Tier, Option<&'c str>)>;
+type Rows<'c> = BTreeMap<(Option<String>, &'c str), RowTotals<'c>>;
+
+/// How many assets need a plan, the best tier among them, and the strongest sub-plan needed.
+type RowTotals<'c> = (usize, Tier, Option<&'c str>);
 
 pub fn evaluate<'c>(
     inv: &Inventory,
@@ -238,7 +241,11 @@ pub fn evaluate<'c>(
     let organization = organization_checks(&mut cx, mapping);
     let applications = application_checks(&mut cx);
 
-    let mut rows = Rows::new();
+    // Accumulated by symbol (no text copied per asset), then keyed by subscription id.
+    let mut by_sym: std::collections::HashMap<
+        (Option<crate::inventory::Sym>, &'c str),
+        RowTotals<'c>,
+    > = std::collections::HashMap::new();
     // Unknown types by lower-cased name: the first spelling seen, and the count.
     let mut unknown_types: BTreeMap<String, (String, usize)> = BTreeMap::new();
     let mut assets = Vec::with_capacity(inv.assets.len());
@@ -273,8 +280,8 @@ pub fn evaluate<'c>(
         }
         let mut plans = Vec::with_capacity(m.requirements.len());
         for req in &m.requirements {
-            let entry = rows
-                .entry((sub_id.map(str::to_owned), req.plan))
+            let entry = by_sym
+                .entry((a.subscription, req.plan))
                 .or_insert((0, c.tier, None));
             entry.0 += 1;
             entry.1 = entry.1.min(c.tier);
@@ -397,6 +404,10 @@ pub fn evaluate<'c>(
         );
     }
 
+    let rows: Rows<'c> = by_sym
+        .into_iter()
+        .map(|((sub, plan), v)| ((inv.opt(sub).map(str::to_owned), plan), v))
+        .collect();
     let defender = subscription_checks(&mut cx, &rows);
     let mut findings = cx.findings;
     // Worst first; then by rule, and by what the findings concern (assets by id).

@@ -1210,7 +1210,12 @@ impl<'a> Builder<'a> {
 
     /// Resolves references and selectors once every file is read.
     fn resolve(&mut self, diags: &mut Diagnostics) {
-        let index = AssetIndex::new(&self.inv);
+        // The index costs memory on the largest tenants: build it only when an overlay refers.
+        let index = if self.refs.is_empty() && self.selectors.is_empty() {
+            AssetIndex::default()
+        } else {
+            AssetIndex::new(&self.inv)
+        };
         for r in std::mem::take(&mut self.refs) {
             let Some(to) = index.id(&self.inv, &r.target) else {
                 let ids = self.inv.assets.iter().map(|a| &*a.id);
