@@ -1217,9 +1217,25 @@ impl<'a> Builder<'a> {
             AssetIndex::new(&self.inv)
         };
         for r in std::mem::take(&mut self.refs) {
-            let Some(to) = index.id(&self.inv, &r.target) else {
-                let ids = self.inv.assets.iter().map(|a| &*a.id);
-                let hint = match crate::diag::closest(&r.target, ids) {
+            // A reference names an asset by id, or by a name only one asset has.
+            let to = index.id(&self.inv, &r.target).or_else(|| {
+                match index.named(&self.inv, &r.target).as_slice() {
+                    [one] => Some(*one),
+                    [] => None,
+                    many => {
+                        diags
+                            .error(
+                                r.at.clone(),
+                                format!("`{}` names {} assets", r.target, many.len()),
+                            )
+                            .help = Some("use the resource's full id to say which one".into());
+                        Some(usize::MAX)
+                    }
+                }
+            });
+            let Some(to) = to else {
+                let names = self.inv.assets.iter().map(|a| &*a.name);
+                let hint = match crate::diag::closest(&r.target, names) {
                     Some(best) => format!("did you mean `{best}`? Otherwise add the asset to the overlay or remove the reference"),
                     None => "add the asset to the overlay (or give the export that holds it), or remove the reference".into(),
                 };
@@ -1228,6 +1244,9 @@ impl<'a> Builder<'a> {
                     .help = Some(hint);
                 continue;
             };
+            if to == usize::MAX {
+                continue;
+            }
             match r.from {
                 Ref::Asset(from) if from == to => {
                     diags.warning(
