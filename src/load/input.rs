@@ -117,7 +117,7 @@ pub fn sniff(o: &Opened) -> Result<Kind, Diagnostic> {
         } else if has("/alertrules") || has("\"queryfrequency\"") {
             Kind::SentinelRules
         } else if super::overlay::looks_like_overlay(&o.prefix)
-            || (o.size as usize <= PREFIX && has("\"version\"") && !has("\"id\""))
+            || (text.starts_with('{') && has("\"version\"") && !has("\"data\""))
         {
             Kind::Overlay
         } else {

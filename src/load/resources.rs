@@ -477,7 +477,7 @@ impl<R: Read> Scanner<'_, R> {
                 .to_owned();
             Diagnostic::error(
                 Location::at(self.file, at_line, at_column),
-                format!("invalid resource row: {text}"),
+                format!("invalid JSON: {text}"),
             )
             .with_help("fix the row, or export the file again if it was damaged")
         })?;
