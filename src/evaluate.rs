@@ -495,19 +495,15 @@ impl Evaluation<'_> {
                 .map(|(_, c)| c.coverage)
                 .max_by_key(|c| coverage_rank(*c))
                 .unwrap_or(Coverage::NotApplicable),
-            _ if module == "endpoint"
-                && plans
-                    .plans
-                    .iter()
-                    .any(|p| p.state == "on" && p.coverage == Coverage::Gap) =>
-            {
-                let uncovered = plans.plans.iter().any(|p| p.state != "on");
-                if uncovered {
-                    plans.coverage
-                } else {
-                    Coverage::Covered
-                }
-            }
+            // The endpoint sensor comes with the asset's own server plan (its type's, listed
+            // first), whatever the sub-plan; a role's extra plan does not deliver it.
+            _ if module == "endpoint" => match plans.plans.first() {
+                Some(p) if p.state == "on" && p.coverage != Coverage::Unknown => Coverage::Covered,
+                Some(p) if p.state == "on" => Coverage::Unknown,
+                Some(p) if p.state == "off" => Coverage::Gap,
+                Some(_) => Coverage::Unknown,
+                None => plans.coverage,
+            },
             _ => plans.coverage,
         }
     }

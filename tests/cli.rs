@@ -30,6 +30,20 @@ fn json(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// The short name at the end of an asset id (exported ids are full resource ids).
+fn short(id: &str) -> &str {
+    id.rsplit('/').next().unwrap_or(id)
+}
+
+fn asset_named<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .unwrap_or_else(|| panic!("no asset {name}"))
+}
+
 fn findings<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
     report["findings"]
         .as_array()
@@ -141,7 +155,7 @@ fn company_a_is_traditional_with_p2_and_sql_findings() {
 
     let p2: Vec<_> = findings(&r, "servers-p2-required")
         .iter()
-        .map(|f| f["asset"].as_str().unwrap())
+        .map(|f| short(f["asset"].as_str().unwrap()))
         .collect();
     for server in ["vm-erp-app01", "vm-erp-app02", "vm-erp-sql01"] {
         assert!(
@@ -149,12 +163,7 @@ fn company_a_is_traditional_with_p2_and_sql_findings() {
             "{server} is business-critical and needs P2: {p2:?}"
         );
     }
-    let sql = r["assets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["id"] == "vm-erp-sql01")
-        .unwrap();
+    let sql = asset_named(&r, "vm-erp-sql01");
     assert_eq!(sql["tier"], 1);
     let plans: Vec<_> = sql["plan"]
         .as_array()
@@ -166,7 +175,8 @@ fn company_a_is_traditional_with_p2_and_sql_findings() {
     let off = findings(&r, "defender-plan-off");
     assert!(
         off.iter()
-            .any(|f| f["asset"] == "vm-erp-sql01" && f["plan"] == "SqlServerVirtualMachines")
+            .any(|f| short(f["asset"].as_str().unwrap()) == "vm-erp-sql01"
+                && f["plan"] == "SqlServerVirtualMachines")
     );
 }
 
@@ -228,15 +238,13 @@ fn classify_shows_the_path_to_a_dependency() {
         .stdout(contains("depends on it: vm-erp-app0"))
         .stdout(contains("from application erp -> vm-erp-app0"));
     let r = json(&["classify", "examples/company-a"]);
-    let sql = r["assets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["id"] == "vm-erp-sql01")
-        .unwrap();
+    let sql = asset_named(&r, "vm-erp-sql01");
     let path = sql["reasons"]["impact"]["path"].as_array().unwrap();
     assert_eq!(path.first().unwrap(), "erp");
-    assert_eq!(path.last().unwrap(), "vm-erp-sql01");
+    assert_eq!(
+        short(path.last().unwrap().as_str().unwrap()),
+        "vm-erp-sql01"
+    );
     assert!(
         r.get("findings").is_none(),
         "classify shows classification only"
@@ -245,28 +253,53 @@ fn classify_shows_the_path_to_a_dependency() {
 
 #[test]
 fn every_asset_appears_exactly_once() {
+    let root = env!("CARGO_MANIFEST_DIR");
     for company in ["a", "b", "c"] {
-        let dir = format!("examples/company-{company}");
+        // Every resource row of the exports (pages merged, ids without case) ...
+        let mut expected = std::collections::BTreeSet::new();
+        for entry in
+            std::fs::read_dir(format!("{root}/examples/company-{company}/exports")).unwrap()
+        {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+            if path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("resources")
+            {
+                for row in doc["data"].as_array().unwrap() {
+                    expected.insert(row["id"].as_str().unwrap().to_ascii_lowercase());
+                }
+            }
+        }
+        // ... and every overlay asset no export holds.
         let text =
-            std::fs::read_to_string(format!("{}/{dir}/overlay.yaml", env!("CARGO_MANIFEST_DIR")))
+            std::fs::read_to_string(format!("{root}/examples/company-{company}/overlay.yaml"))
                 .unwrap();
         let overlay: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
-        let mut declared: Vec<String> = overlay["assets"]
-            .as_sequence()
-            .unwrap()
-            .iter()
-            .map(|a| a["id"].as_str().unwrap().to_owned())
-            .collect();
-        declared.sort();
-        let r = json(&["report", &dir]);
+        for a in overlay["assets"].as_sequence().into_iter().flatten() {
+            let id = a["id"].as_str().unwrap();
+            if !expected.iter().any(|e| short(e) == id.to_ascii_lowercase()) {
+                expected.insert(id.to_ascii_lowercase());
+            }
+        }
+        let r = json(&["report", &format!("examples/company-{company}")]);
         let reported: Vec<String> = r["assets"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|a| a["id"].as_str().unwrap().to_owned())
+            .map(|a| a["id"].as_str().unwrap().to_ascii_lowercase())
             .collect();
-        assert_eq!(reported, declared, "company {company}");
-        assert_eq!(r["summary"]["assets"], declared.len());
+        let unique: std::collections::BTreeSet<_> = reported.iter().cloned().collect();
+        assert_eq!(
+            unique.len(),
+            reported.len(),
+            "company {company}: an asset appears twice"
+        );
+        assert_eq!(unique, expected, "company {company}");
+        assert_eq!(r["summary"]["assets"], expected.len());
     }
 }
 
@@ -331,30 +364,26 @@ fn output_is_written_atomically_to_a_file() {
 
 #[test]
 fn same_inputs_in_any_order_give_the_same_bytes() {
-    let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(format!(
-        "{}/examples/company-b/overlay.yaml",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    std::fs::write(dir.path().join("one.yaml"), &text).unwrap();
-    std::fs::write(
-        dir.path().join("two.yaml"),
-        "version: 1\nassets:\n  - { id: extra-vm, type: server }\n",
-    )
-    .unwrap();
-    let run = |first: &str, second: &str| {
+    let files = [
+        "examples/company-c/exports/resources-page2.json",
+        "examples/company-c/overlay.yaml",
+        "examples/company-c/exports/pricings-tailspin-ledger-prod.json",
+        "examples/company-c/exports/resources-page1.json",
+        "examples/company-c/exports/containers.json",
+    ];
+    let run = |order: &[&str]| {
         mdrplan()
-            .current_dir(dir.path())
-            .args(["report", "--format", "json", first, second])
+            .args(["report", "--format", "json", "--fail-on", "never"])
+            .args(order)
             .output()
             .unwrap()
             .stdout
     };
-    let a = run("one.yaml", "two.yaml");
-    let b = run("two.yaml", "one.yaml");
-    assert!(!a.is_empty());
-    assert_eq!(a, b);
+    let forward = run(&files);
+    let mut reversed = files;
+    reversed.reverse();
+    assert!(!forward.is_empty());
+    assert_eq!(forward, run(&reversed));
 }
 
 #[test]
@@ -364,7 +393,16 @@ fn validate_says_what_each_file_is() {
         .assert()
         .code(0)
         .stdout(contains("examples/company-b/overlay.yaml: overlay,"))
-        .stdout(contains("ok: 1 file(s)"));
+        .stdout(contains(
+            "examples/company-b/exports/resources.json: resources,",
+        ))
+        .stdout(contains(
+            "examples/company-b/exports/licences.json: licences,",
+        ))
+        .stdout(contains(
+            "examples/company-b/exports/pricings-woodgrove-apps.json: pricings,",
+        ))
+        .stdout(contains("ok: 6 file(s)"));
 }
 
 #[test]

@@ -1076,6 +1076,25 @@ impl<'a> Builder<'a> {
         };
 
         if let Some(e) = exported {
+            // The export's facts win; say which of the overlay's were not used.
+            let ignored: Vec<&str> = [
+                ("name", a.name.is_some()),
+                ("kind", a.kind.is_some()),
+                ("sku", a.sku.is_some()),
+                ("subscription", a.subscription.is_some()),
+                ("resource_group", a.resource_group.is_some()),
+                ("location", a.location.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(k, given)| given.then_some(k))
+            .collect();
+            if !ignored.is_empty() {
+                diags.warning(
+                    at(""),
+                    format!("`{}` is an exported resource: the export's {} are used, not the overlay's", a.id, ignored.join(", ")),
+                )
+                .help = Some("remove these keys from the entry, or correct the export".into());
+            }
             let asset = &mut self.inv.assets[e];
             asset.declared = declared;
             asset.roles = roles.into();

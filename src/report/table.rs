@@ -226,14 +226,15 @@ fn tiers(out: &mut String, r: &Report<'_, '_>, style: Style, important_only: boo
         out,
         style,
         if important_only {
-            "Tier 1 and 2 assets"
+            "Tier 1 and 2 assets a plan protects"
         } else {
             "Assets by tier"
         },
     );
+    // The report lists what a plan decision concerns; `classify` lists everything.
     let mut rows: Vec<super::AssetRow<'_>> = r
         .assets()
-        .filter(|a| !important_only || a.tier.0 <= 2)
+        .filter(|a| !important_only || (a.tier.0 <= 2 && a.coverage != Coverage::NotApplicable))
         .collect();
     rows.sort_by(|a, b| a.tier.cmp(&b.tier).then_with(|| a.name.cmp(b.name)));
     if rows.is_empty() {
@@ -266,7 +267,9 @@ fn tiers(out: &mut String, r: &Report<'_, '_>, style: Style, important_only: boo
         row.push(Cell::new(clean(&why)));
         t.add_row(row);
     }
-    keep_whole(&mut t, &(0..headers.len() - 1).collect::<Vec<_>>());
+    // Names may be long resource names: they wrap rather than push the table off the screen.
+    let whole: Vec<usize> = (0..headers.len() - 1).filter(|i| *i != 1).collect();
+    keep_whole(&mut t, &whole);
     let _ = writeln!(out, "{t}");
     more(out, rows.len());
     let counts: Vec<String> = r
