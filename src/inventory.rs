@@ -23,7 +23,7 @@ pub struct Sym(u32);
 /// locations, subscriptions, resource groups and tags: each is kept once.
 #[derive(Debug, Default)]
 pub struct Strings {
-    index: std::collections::HashMap<Box<str>, Sym>,
+    index: rustc_hash::FxHashMap<Box<str>, Sym>,
     list: Vec<Box<str>>,
 }
 
@@ -241,7 +241,7 @@ pub struct PlanStateEntry {
 pub struct PlanStates {
     pub entries: Vec<PlanStateEntry>,
     /// Resource-level pricings, by the hash of the lower-cased resource id.
-    pub resources: std::collections::HashMap<u64, Vec<(String, PlanState)>>,
+    pub resources: rustc_hash::FxHashMap<u64, Vec<(String, PlanState)>>,
 }
 
 impl PlanStates {
@@ -344,9 +344,9 @@ pub struct Inventory {
     pub inputs: Vec<InputSummary>,
     /// Tags of resource groups, by subscription id and lower-cased group name: they apply to
     /// the resources the group holds.
-    pub group_tags: std::collections::HashMap<(String, String), Tags>,
+    pub group_tags: rustc_hash::FxHashMap<(String, String), Tags>,
     /// Subscriptions by lower-cased id, into `subscriptions`.
-    pub subscription_index: std::collections::HashMap<String, usize>,
+    pub subscription_index: rustc_hash::FxHashMap<String, usize>,
     /// Products granted beyond service plans (a licence suite's own product).
     pub products: BTreeSet<String>,
     /// Defender for Cloud settings read (name, enabled).
@@ -372,7 +372,7 @@ impl Inventory {
     /// display name (two subscriptions with one name stay two).
     pub fn index_subscriptions(&mut self) {
         self.subscriptions.sort_by(|a, b| a.id.cmp(&b.id));
-        let mut names: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut names: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
         for s in &self.subscriptions {
             if let Some(n) = &s.name {
                 *names.entry(n.to_ascii_lowercase()).or_default() += 1;
@@ -614,10 +614,14 @@ mod tests {
 
 /// A case-blind hash of a text, for look-ups that must not keep a copy of every id.
 pub fn fold_hash(text: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for b in text.bytes() {
-        b.to_ascii_lowercase().hash(&mut h);
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    let mut buf = [0u8; 64];
+    for chunk in text.as_bytes().chunks(64) {
+        for (d, b) in buf.iter_mut().zip(chunk) {
+            *d = b.to_ascii_lowercase();
+        }
+        h.write(&buf[..chunk.len()]);
     }
     h.finish()
 }
@@ -627,10 +631,10 @@ pub fn fold_hash(text: &str) -> u64 {
 /// the index costs a few words per asset, not a copy of every id.
 #[derive(Debug, Default)]
 pub struct AssetIndex {
-    by_id: std::collections::HashMap<u64, Vec<AssetId>>,
-    by_name: std::collections::HashMap<u64, Vec<AssetId>>,
-    by_group: std::collections::HashMap<u64, Vec<AssetId>>,
-    by_tag: std::collections::HashMap<(u64, u64), Vec<AssetId>>,
+    by_id: rustc_hash::FxHashMap<u64, Vec<AssetId>>,
+    by_name: rustc_hash::FxHashMap<u64, Vec<AssetId>>,
+    by_group: rustc_hash::FxHashMap<u64, Vec<AssetId>>,
+    by_tag: rustc_hash::FxHashMap<(u64, u64), Vec<AssetId>>,
 }
 
 impl AssetIndex {
@@ -681,7 +685,7 @@ impl AssetIndex {
 
     /// The assets a selector may match, or `None` when only a full scan can tell.
     fn candidates(&self, s: &Selector) -> Option<Vec<AssetId>> {
-        let get = |map: &std::collections::HashMap<u64, Vec<AssetId>>, text: &str| {
+        let get = |map: &rustc_hash::FxHashMap<u64, Vec<AssetId>>, text: &str| {
             map.get(&fold_hash(text)).cloned().unwrap_or_default()
         };
         if let Some(id) = s.id.as_ref().and_then(Pattern::literal) {

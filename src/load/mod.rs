@@ -8,7 +8,10 @@ pub mod resources;
 pub mod text;
 pub mod yaml;
 
-use std::collections::{BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Diagnostic, Diagnostics, InputErrors, Location, suggestion};
@@ -267,6 +270,8 @@ struct Builder<'a> {
     inv: Inventory,
     /// Exported assets by a hash of their lower-cased id.
     ids: HashMap<u64, Vec<AssetId>>,
+    /// Type spellings met in exports, to the profile's spelling.
+    types: HashMap<Box<str>, Sym>,
     /// Relations named in exports, resolved once every export is read: the asset, the id it
     /// names, the kind, and whether the named asset is the relation's source.
     pending: Vec<(AssetId, Box<str>, RelationKind, bool)>,
@@ -289,14 +294,15 @@ impl<'a> Builder<'a> {
         Builder {
             catalog,
             inv: Inventory::default(),
-            ids: HashMap::new(),
+            ids: HashMap::default(),
+            types: HashMap::default(),
             pending: Vec::new(),
             node_groups: Vec::new(),
             unknown_plans: BTreeSet::new(),
             pages: Vec::new(),
             names: None,
-            asset_seen: HashMap::new(),
-            app_seen: HashMap::new(),
+            asset_seen: HashMap::default(),
+            app_seen: HashMap::default(),
             refs: Vec::new(),
             selectors: Vec::new(),
             organization_from: None,
@@ -383,7 +389,7 @@ impl<'a> Builder<'a> {
         });
         let reader = input::reader(path, opened, bar.as_ref())?;
         let (mut rows, mut duplicates, mut incomplete) = (0usize, 0usize, 0usize);
-        let mut sink = |raw: resources::RawResource| match self.add_raw(file_no, raw) {
+        let mut sink = |raw: resources::RawResource<'_>| match self.add_raw(file_no, raw) {
             Row::Added => rows += 1,
             Row::Duplicate => duplicates += 1,
             Row::Incomplete => incomplete += 1,
@@ -427,35 +433,35 @@ impl<'a> Builder<'a> {
     }
 
     /// One exported resource into the inventory.
-    fn add_raw(&mut self, file_no: u32, raw: resources::RawResource) -> Row {
-        let (Some(id), Some(type_given)) =
-            (raw.id.clone().or_else(|| raw.name.clone()), raw.type_name)
-        else {
+    fn add_raw(&mut self, file_no: u32, raw: resources::RawResource<'_>) -> Row {
+        let (Some(id), Some(type_given)) = (
+            raw.id.as_ref().or(raw.name.as_ref()),
+            raw.type_name.as_deref(),
+        ) else {
             return Row::Incomplete;
         };
-        if self.exported(&id).is_some() {
+        let id: &str = id;
+        if self.exported(id).is_some() {
             return Row::Duplicate;
         }
-        let sub = raw
-            .subscription_id
-            .filter(|s| !s.is_empty())
-            .or_else(|| exports::subscription_of(&id));
-        let subscription = sub.map(|s| self.subscription_sym(&s));
-        let group = raw
+        let subscription = match raw.subscription_id.as_deref().filter(|s| !s.is_empty()) {
+            Some(s) => Some(self.subscription_sym(s)),
+            None => exports::subscription_of(id).map(|s| self.subscription_sym(&s)),
+        };
+        let group: Option<Cow<'_, str>> = raw
             .resource_group
+            .clone()
             .filter(|g| !g.is_empty())
-            .or_else(|| id_segment(&id, "resourcegroups"));
-        let type_name = self
-            .catalog
-            .resource_type(&type_given)
-            .map_or(type_given, |t| t.type_name.clone());
-        let name = raw
+            .or_else(|| id_segment(id, "resourcegroups").map(Cow::Owned));
+        let type_name = self.type_sym(type_given);
+        let name: &str = raw
             .name
-            .unwrap_or_else(|| id.rsplit('/').next().unwrap_or(&id).to_owned());
+            .as_deref()
+            .unwrap_or_else(|| id.rsplit('/').next().unwrap_or(id));
         let asset_id = self.inv.assets.len();
 
         let props = raw.properties.unwrap_or_default();
-        if let Some(parent) = parent_of(&id) {
+        if let Some(parent) = parent_of(id) {
             self.pending
                 .push((asset_id, parent.into(), RelationKind::ChildOf, false));
         }
@@ -463,7 +469,7 @@ impl<'a> Builder<'a> {
             self.pending
                 .push((asset_id, farm.into(), RelationKind::HostedOn, false));
         }
-        if let Some(manager) = raw.managed_by.filter(|m| !m.is_empty()) {
+        if let Some(manager) = raw.managed_by.as_deref().filter(|m| !m.is_empty()) {
             self.pending
                 .push((asset_id, manager.into(), RelationKind::Manages, true));
         }
@@ -471,17 +477,17 @@ impl<'a> Builder<'a> {
             if let Some(target) = link
                 .properties
                 .as_ref()
-                .and_then(|p| p.private_link_service_id.clone())
+                .and_then(|p| p.private_link_service_id.as_deref())
             {
                 self.pending
                     .push((asset_id, target.into(), RelationKind::ServedBy, true));
             }
         }
-        let lower_type = type_name.to_ascii_lowercase();
         if let (Some(nodes), Some(sub)) = (props.node_resource_group.as_deref(), subscription) {
             self.node_groups
                 .push((asset_id, sub, nodes.to_ascii_lowercase()));
         }
+        let lower_type = self.inv.s(type_name).to_ascii_lowercase();
         if lower_type == "microsoft.operationsmanagement/solutions"
             && (name.to_ascii_lowercase().starts_with("securityinsights(")
                 || raw
@@ -503,22 +509,22 @@ impl<'a> Builder<'a> {
             }
         }
         if lower_type == "microsoft.securityinsights/onboardingstates"
-            && let Some(w) = id_segment(&id, "workspaces")
+            && let Some(w) = id_segment(id, "workspaces")
         {
             self.inv.siem_workspaces.insert(w.to_ascii_lowercase());
         }
-
-        let strings = &mut self.inv.strings;
-        let mut sym = |t: &str| strings.intern(t);
-        let tags: Box<[(Sym, Sym)]> = raw.tags.iter().map(|(k, v)| (sym(k), sym(v))).collect();
         let node_pool = lower_type == "microsoft.compute/virtualmachinescalesets"
             && raw
                 .tags
                 .iter()
-                .any(|(k, _)| k.to_ascii_lowercase().starts_with("aks-managed-"));
+                .any(|(k, _)| k.len() > 12 && k[..12].eq_ignore_ascii_case("aks-managed-"));
+
+        let strings = &mut self.inv.strings;
+        let mut sym = |t: &str| strings.intern(t);
         let asset = Asset {
+            id: id.into(),
             name: name.into(),
-            type_name: sym(&type_name),
+            type_name,
             kind: raw.kind.as_deref().filter(|k| !k.is_empty()).map(&mut sym),
             sku: raw.sku.map(|s| {
                 Box::new(Sku {
@@ -534,7 +540,7 @@ impl<'a> Builder<'a> {
                 .as_deref()
                 .filter(|l| !l.is_empty())
                 .map(&mut sym),
-            tags,
+            tags: raw.tags.iter().map(|(k, v)| (sym(k), sym(v))).collect(),
             declared: PartialAxes::default(),
             roles: Box::new([]),
             capabilities: props
@@ -550,7 +556,6 @@ impl<'a> Builder<'a> {
                 column: 0,
             },
             flags: if node_pool { Asset::NODE_POOL } else { 0 },
-            id: id.into(),
         };
         self.ids
             .entry(fold_hash(&asset.id))
@@ -558,6 +563,20 @@ impl<'a> Builder<'a> {
             .push(asset_id);
         self.inv.assets.push(asset);
         Row::Added
+    }
+
+    /// The type as the profile spells it, remembered per spelling met in the exports.
+    fn type_sym(&mut self, given: &str) -> Sym {
+        if let Some(sym) = self.types.get(given) {
+            return *sym;
+        }
+        let canonical = self
+            .catalog
+            .resource_type(given)
+            .map_or(given, |t| t.type_name.as_str());
+        let sym = self.inv.strings.intern(canonical);
+        self.types.insert(given.into(), sym);
+        sym
     }
 
     /// A pricing, settings, licence or containers export, read whole.
@@ -729,7 +748,7 @@ impl<'a> Builder<'a> {
             self.inv.relations.push(Relation { from, to, kind });
         }
         if !self.node_groups.is_empty() {
-            let mut groups: HashMap<(Sym, String), Vec<AssetId>> = HashMap::new();
+            let mut groups: HashMap<(Sym, String), Vec<AssetId>> = HashMap::default();
             for (i, a) in self.inv.assets.iter().enumerate() {
                 if let (Some(sub), Some(rg)) = (a.subscription, a.resource_group)
                     && self
@@ -951,7 +970,7 @@ impl<'a> Builder<'a> {
                 return None;
             }
             let names = self.names.get_or_insert_with(|| {
-                let mut names: HashMap<u64, Vec<AssetId>> = HashMap::new();
+                let mut names: HashMap<u64, Vec<AssetId>> = HashMap::default();
                 for (i, x) in self.inv.assets.iter().enumerate() {
                     names.entry(fold_hash(&x.name)).or_default().push(i);
                 }

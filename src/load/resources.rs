@@ -2,11 +2,14 @@
 //! extension versions), REST and PowerShell, and Resource Graph Explorer's CSV. Each row becomes
 //! a [`RawResource`] handed to a callback at once, so a million rows never exist as a JSON tree.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::io::Read;
+use std::marker::PhantomData;
 
 use serde::Deserialize;
-use serde::de::Deserializer;
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use crate::diag::{Diagnostic, Location};
 
@@ -16,34 +19,42 @@ const PAGE_SIZE: usize = 1000;
 const CSV_CAP: usize = 55_000;
 
 /// One resource row, with the fields mdrplan uses. Keys are matched in the casing each tool
-/// writes (camelCase, PascalCase from PowerShell).
+/// writes (camelCase, PascalCase from PowerShell). Text borrows from the row's bytes where it
+/// can; nested objects are read without building a JSON tree.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct RawResource {
-    #[serde(alias = "Id", alias = "ID", alias = "ResourceId", alias = "resourceId")]
-    pub id: Option<String>,
-    #[serde(alias = "Name", alias = "ResourceName")]
-    pub name: Option<String>,
-    #[serde(rename = "type", alias = "Type", alias = "ResourceType")]
-    pub type_name: Option<String>,
-    #[serde(alias = "Kind")]
-    pub kind: Option<String>,
-    #[serde(alias = "Location")]
-    pub location: Option<String>,
+pub struct RawResource<'a> {
     #[serde(
+        borrow,
+        alias = "Id",
+        alias = "ID",
+        alias = "ResourceId",
+        alias = "resourceId"
+    )]
+    pub id: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "Name", alias = "ResourceName")]
+    pub name: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "type", alias = "Type", alias = "ResourceType")]
+    pub type_name: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "Kind")]
+    pub kind: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "Location")]
+    pub location: Option<Cow<'a, str>>,
+    #[serde(
+        borrow,
         rename = "resourceGroup",
         alias = "ResourceGroup",
         alias = "ResourceGroupName"
     )]
-    pub resource_group: Option<String>,
-    #[serde(rename = "subscriptionId", alias = "SubscriptionId")]
-    pub subscription_id: Option<String>,
-    #[serde(alias = "Tags", deserialize_with = "tags")]
-    pub tags: Vec<(String, String)>,
+    pub resource_group: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "subscriptionId", alias = "SubscriptionId")]
+    pub subscription_id: Option<Cow<'a, str>>,
+    #[serde(borrow, alias = "Tags", deserialize_with = "tags")]
+    pub tags: Vec<(Cow<'a, str>, Cow<'a, str>)>,
     #[serde(alias = "Sku", deserialize_with = "lenient")]
     pub sku: Option<RawSku>,
-    #[serde(rename = "managedBy", alias = "ManagedBy")]
-    pub managed_by: Option<String>,
+    #[serde(borrow, rename = "managedBy", alias = "ManagedBy")]
+    pub managed_by: Option<Cow<'a, str>>,
     #[serde(alias = "Plan", deserialize_with = "lenient")]
     pub plan: Option<RawPlan>,
     #[serde(alias = "Properties", deserialize_with = "lenient")]
@@ -109,18 +120,57 @@ pub struct RawLinkProperties {
     pub private_link_service_id: Option<String>,
 }
 
-/// A nested object that some exports flatten to text (PowerShell's `ConvertTo-Json` at its
-/// default depth writes a type name; CSV cells hold JSON text): read it when it is an object or
-/// JSON text, and take it as absent otherwise.
-fn lenient<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
-    d: D,
-) -> Result<Option<T>, D::Error> {
-    let value = serde_json::Value::deserialize(d)?;
-    Ok(match value {
-        serde_json::Value::String(text) => serde_json::from_str(&text).ok(),
-        serde_json::Value::Null => None,
-        other => serde_json::from_value(other).ok(),
-    })
+/// A nested object or list that some exports flatten to text (PowerShell's `ConvertTo-Json` at
+/// its default depth writes a type name; CSV cells hold JSON text): read it when it is one, or
+/// JSON text of one, and take it as absent otherwise.
+fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+    struct Lenient<T>(PhantomData<T>);
+
+    impl<'de, T: DeserializeOwned> Visitor<'de> for Lenient<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object, a list, or JSON text of one")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<T>, A::Error> {
+            T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Option<T>, A::Error> {
+            T::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Some)
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Option<T>, E> {
+            Ok(serde_json::from_str(text).ok())
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+    }
+
+    d.deserialize_any(Lenient(PhantomData))
 }
 
 /// A number that may be written as text.
@@ -132,29 +182,120 @@ fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     })
 }
 
+/// A tag's value, whatever JSON type the export gave it, as text.
+struct TagValue<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for TagValue<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = TagValue<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a tag value")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<TagValue<'de>, E> {
+                Ok(TagValue(Cow::Borrowed(v)))
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TagValue<'de>, E> {
+                Ok(TagValue(Cow::Owned(v.to_owned())))
+            }
+
+            fn visit_string<E: de::Error>(self, v: String) -> Result<TagValue<'de>, E> {
+                Ok(TagValue(Cow::Owned(v)))
+            }
+
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<TagValue<'de>, E> {
+                Ok(TagValue(Cow::Owned(v.to_string())))
+            }
+
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<TagValue<'de>, E> {
+                Ok(TagValue(Cow::Owned(v.to_string())))
+            }
+
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<TagValue<'de>, E> {
+                Ok(TagValue(Cow::Owned(v.to_string())))
+            }
+
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<TagValue<'de>, E> {
+                Ok(TagValue(Cow::Owned(v.to_string())))
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<TagValue<'de>, E> {
+                Ok(TagValue(Cow::Borrowed("")))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TagValue<'de>, A::Error> {
+                while map
+                    .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(TagValue(Cow::Borrowed("")))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TagValue<'de>, A::Error> {
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(TagValue(Cow::Borrowed("")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// Tags: an object of key to value (values that are not text are turned into text), `null`,
-/// or JSON text of such an object (CSV).
-fn tags<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, String)>, D::Error> {
-    let value = serde_json::Value::deserialize(d)?;
-    let object = match value {
-        serde_json::Value::Object(map) => map,
-        serde_json::Value::String(text) => match serde_json::from_str(&text) {
-            Ok(serde_json::Value::Object(map)) => map,
-            _ => return Ok(Vec::new()),
-        },
-        _ => return Ok(Vec::new()),
-    };
-    Ok(object
-        .into_iter()
-        .map(|(k, v)| {
-            let v = match v {
-                serde_json::Value::String(s) => s,
-                serde_json::Value::Null => String::new(),
-                other => other.to_string(),
-            };
-            (k, v)
-        })
-        .collect())
+/// or JSON text of such an object (CSV, PowerShell).
+fn tags<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(Cow<'de, str>, Cow<'de, str>)>, D::Error> {
+    struct Tags;
+
+    impl<'de> Visitor<'de> for Tags {
+        type Value = Vec<(Cow<'de, str>, Cow<'de, str>)>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object of tags")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some((k, v)) = map.next_entry::<Cow<'de, str>, TagValue<'de>>()? {
+                out.push((k, v.0));
+            }
+            Ok(out)
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            let parsed: Option<BTreeMap<String, serde_json::Value>> =
+                serde_json::from_str(text).ok();
+            Ok(parsed
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| {
+                    let v = match v {
+                        serde_json::Value::String(s) => s,
+                        serde_json::Value::Null => String::new(),
+                        other => other.to_string(),
+                    };
+                    (Cow::Owned(k), Cow::Owned(v))
+                })
+                .collect())
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+            Ok(Vec::new())
+        }
+    }
+
+    d.deserialize_any(Tags)
 }
 
 /// What the wrapper of a Resource Graph page says about its completeness.
@@ -227,7 +368,7 @@ pub fn json_error(file: &str, e: &serde_json::Error) -> Diagnostic {
 pub fn read_json(
     file: &str,
     reader: impl Read,
-    sink: &mut dyn FnMut(RawResource),
+    sink: &mut dyn FnMut(RawResource<'_>),
 ) -> Result<PageInfo, Diagnostic> {
     let mut s = Scanner {
         file,
@@ -330,7 +471,8 @@ impl<R: Read> Scanner<'_, R> {
         if self.eof {
             return Ok(false);
         }
-        if self.pos > CHUNK {
+        // What is left unread is at most a row: move it to the front rather than grow.
+        if self.pos > 0 {
             self.buf.drain(..self.pos);
             self.consumed += self.pos;
             self.pos = 0;
@@ -458,12 +600,11 @@ impl<R: Read> Scanner<'_, R> {
         }
     }
 
-    /// Parses the value at `pos` as `T`, with errors placed in the file.
-    fn parse<T: serde::de::DeserializeOwned>(&mut self) -> Result<T, Diagnostic> {
-        let end = self.value_end()?;
+    /// Parses the bytes from `pos` to `end` as `T`, which may borrow from them; errors are
+    /// placed in the file.
+    fn parse_slice<'b, T: Deserialize<'b>>(&'b self, end: usize) -> Result<T, Diagnostic> {
         let (line, column) = (self.line, self.consumed + self.pos - self.line_start + 1);
-        let parsed = serde_json::from_slice::<T>(&self.buf[self.pos..end]);
-        let value = parsed.map_err(|e| {
+        serde_json::from_slice::<T>(&self.buf[self.pos..end]).map_err(|e| {
             let at_line = line + e.line() - 1;
             let at_column = if e.line() == 1 {
                 column + e.column() - 1
@@ -480,20 +621,24 @@ impl<R: Read> Scanner<'_, R> {
                 format!("invalid JSON: {text}"),
             )
             .with_help("fix the row, or export the file again if it was damaged")
-        })?;
-        let newlines = self.buf[self.pos..end]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count();
-        if newlines > 0 {
-            let last = self.buf[self.pos..end]
-                .iter()
-                .rposition(|b| *b == b'\n')
-                .unwrap_or(0);
-            self.line += newlines;
+        })
+    }
+
+    /// Moves past a value that ends at `end`, counting its lines.
+    fn advance(&mut self, end: usize) {
+        let bytes = &self.buf[self.pos..end];
+        if let Some(last) = bytes.iter().rposition(|b| *b == b'\n') {
+            self.line += bytes.iter().filter(|b| **b == b'\n').count();
             self.line_start = self.consumed + self.pos + last + 1;
         }
         self.pos = end;
+    }
+
+    /// Parses the value at `pos` as `T`.
+    fn parse<T: DeserializeOwned>(&mut self) -> Result<T, Diagnostic> {
+        let end = self.value_end()?;
+        let value = self.parse_slice::<T>(end)?;
+        self.advance(end);
         Ok(value)
     }
 
@@ -512,7 +657,7 @@ impl<R: Read> Scanner<'_, R> {
     }
 
     /// The rows of a list, each handed to `sink`; the list's length.
-    fn rows(&mut self, sink: &mut dyn FnMut(RawResource)) -> Result<usize, Diagnostic> {
+    fn rows(&mut self, sink: &mut dyn FnMut(RawResource<'_>)) -> Result<usize, Diagnostic> {
         self.expect(b'[')?;
         let mut n = 0;
         loop {
@@ -523,7 +668,10 @@ impl<R: Read> Scanner<'_, R> {
                     return Ok(n);
                 }
                 Some(b'{') => {
-                    sink(self.parse::<RawResource>()?);
+                    let end = self.value_end()?;
+                    let row = self.parse_slice::<RawResource<'_>>(end)?;
+                    sink(row);
+                    self.advance(end);
                     n += 1;
                 }
                 None => return Err(self.cut_off()),
@@ -569,7 +717,7 @@ pub fn csv_shape(header: &[String]) -> Option<CsvShape> {
 pub fn read_csv(
     file: &str,
     reader: impl Read,
-    sink: &mut dyn FnMut(RawResource),
+    sink: &mut dyn FnMut(RawResource<'_>),
     warn: &mut dyn FnMut(Diagnostic),
 ) -> Result<usize, Diagnostic> {
     let mut csv = csv::ReaderBuilder::new()
@@ -625,19 +773,23 @@ pub fn read_csv(
                 .filter(|v| !v.is_empty() && *v != "null")
                 .map(str::to_owned)
         };
+        let text = |i: Option<usize>| cell(i).map(Cow::Owned);
         let raw = RawResource {
-            id: cell(id),
-            name: cell(name),
-            type_name: cell(type_name),
-            kind: cell(kind),
-            location: cell(location),
-            resource_group: cell(group),
-            subscription_id: cell(subscription),
+            id: text(id),
+            name: text(name),
+            type_name: text(type_name),
+            kind: text(kind),
+            location: text(location),
+            resource_group: text(group),
+            subscription_id: text(subscription),
             tags: cell(tags_col)
                 .map(|t| tags(serde_json::Value::String(t)).unwrap_or_default())
-                .unwrap_or_default(),
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k.into_owned()), Cow::Owned(v.into_owned())))
+                .collect(),
             sku: from_json(cell(sku)),
-            managed_by: cell(managed_by),
+            managed_by: text(managed_by),
             plan: from_json(cell(plan)),
             properties: from_json(cell(properties)),
         };
@@ -677,8 +829,8 @@ fn csv_error(file: &str, e: &csv::Error) -> Diagnostic {
 }
 
 /// Tag pairs as a sorted map, for tests and messages.
-pub fn tag_map(tags: &[(String, String)]) -> BTreeMap<&str, &str> {
-    tags.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+pub fn tag_map<'t>(tags: &'t [(Cow<'_, str>, Cow<'_, str>)]) -> BTreeMap<&'t str, &'t str> {
+    tags.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect()
 }
 
 #[cfg(test)]

@@ -230,11 +230,14 @@ impl<'a, 'c> Report<'a, 'c> {
     pub fn build(analysis: &'a Analysis<'c>, catalog: &'c Catalog) -> Report<'a, 'c> {
         let inv = &analysis.inventory;
         let mut order: Vec<usize> = (0..inv.assets.len()).collect();
-        order.sort_by(|a, b| {
-            let (x, y) = (&inv.assets[*a].id, &inv.assets[*b].id);
-            x.to_ascii_lowercase()
-                .cmp(&y.to_ascii_lowercase())
-                .then_with(|| x.cmp(y))
+        // Ids without case, then as written; compared without allocating.
+        order.sort_unstable_by(|a, b| {
+            let (x, y) = (&*inv.assets[*a].id, &*inv.assets[*b].id);
+            let folded = x
+                .bytes()
+                .map(|c| c.to_ascii_lowercase())
+                .cmp(y.bytes().map(|c| c.to_ascii_lowercase()));
+            folded.then_with(|| x.cmp(y))
         });
         let mut app_order: Vec<usize> = (0..inv.applications.len()).collect();
         app_order.sort_by(|a, b| inv.applications[*a].id.cmp(&inv.applications[*b].id));
