@@ -837,9 +837,35 @@ pub fn tag_map<'t>(tags: &'t [(Cow<'_, str>, Cow<'_, str>)]) -> BTreeMap<&'t str
 mod tests {
     use super::*;
 
-    fn rows(json: &str) -> (Vec<RawResource>, PageInfo) {
+    /// What the tests check of a row, owned.
+    #[derive(Debug)]
+    struct Row {
+        id: Option<String>,
+        type_name: Option<String>,
+        tags: Vec<(String, String)>,
+        capacity: Option<u64>,
+        has_sku: bool,
+        node_group: Option<String>,
+    }
+
+    fn own(r: RawResource<'_>) -> Row {
+        Row {
+            id: r.id.map(Cow::into_owned),
+            type_name: r.type_name.map(Cow::into_owned),
+            tags: r
+                .tags
+                .into_iter()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+            capacity: r.sku.as_ref().and_then(|s| s.capacity),
+            has_sku: r.sku.is_some(),
+            node_group: r.properties.and_then(|p| p.node_resource_group),
+        }
+    }
+
+    fn rows(json: &str) -> (Vec<Row>, PageInfo) {
         let mut out = Vec::new();
-        let info = read_json("f.json", json.as_bytes(), &mut |r| out.push(r)).unwrap();
+        let info = read_json("f.json", json.as_bytes(), &mut |r| out.push(own(r))).unwrap();
         (out, info)
     }
 
@@ -853,18 +879,14 @@ mod tests {
             Some("microsoft.containerservice/managedclusters")
         );
         assert_eq!(
-            aks.properties
-                .as_ref()
-                .unwrap()
-                .node_resource_group
-                .as_deref(),
+            aks.node_group.as_deref(),
             Some("MC_rg-orders_aks-orders_westeurope")
         );
-        assert_eq!(
-            tag_map(&aks.tags).get("Criticality"),
-            Some(&"Mission-critical")
+        assert!(
+            aks.tags
+                .contains(&("Criticality".into(), "Mission-critical".into()))
         );
-        assert_eq!(r[1].sku.as_ref().unwrap().capacity, Some(3));
+        assert_eq!(r[1].capacity, Some(3));
         assert!(info.truncation().is_none());
         let (_, info) = rows(
             r#"{"count": 2, "data": [{"id": "a"}, {"id": "b"}], "skip_token": "x", "total_records": 5}"#,
@@ -877,24 +899,30 @@ mod tests {
     }
 
     #[test]
-    fn reads_bare_arrays_with_nulls_and_pascal_case() {
+    fn reads_bare_arrays_with_nulls_escapes_and_pascal_case() {
         let (r, info) = rows(
             r#"[{"id": "/x", "name": "a", "type": "T", "tags": null, "sku": null, "properties": null},
-            {"Id": "/y", "Name": "b", "Type": "T", "Tags": {"Env": 1}, "Sku": "Microsoft.Azure.Management.Sku", "Properties": "System.Object"}]"#,
+            {"Id": "/y\u0041", "Name": "b", "Type": "T", "Tags": {"Env": 1, "Owner": "J\u00f6rg"}, "Sku": "Microsoft.Azure.Management.Sku", "Properties": "System.Object"}]"#,
         );
         assert!(info.bare);
-        assert_eq!(r[0].tags, vec![]);
-        assert_eq!(r[1].id.as_deref(), Some("/y"));
-        assert_eq!(r[1].tags, vec![("Env".to_owned(), "1".to_owned())]);
+        assert!(r[0].tags.is_empty());
+        assert_eq!(r[1].id.as_deref(), Some("/yA"), "escaped text is read too");
+        assert_eq!(
+            r[1].tags,
+            vec![
+                ("Env".to_owned(), "1".to_owned()),
+                ("Owner".to_owned(), "Jörg".to_owned())
+            ]
+        );
         assert!(
-            r[1].sku.is_none(),
+            !r[1].has_sku,
             "a type name where an object belongs is no SKU"
         );
     }
 
     #[test]
     fn a_cut_off_file_is_named_as_such() {
-        let mut sink = |_| {};
+        let mut sink = |_: RawResource<'_>| {};
         let e = read_json(
             "f.json",
             &b"{\"data\": [{\"id\": \"a\"}, {\"id\": "[..],
@@ -906,13 +934,47 @@ mod tests {
     }
 
     #[test]
+    fn row_errors_point_into_the_file() {
+        let mut sink = |_: RawResource<'_>| {};
+        let text = "{\"data\": [\n  {\"id\": \"a\"},\n  {\"id\": \"b\", \"tags\": {\"x\" 1}}\n]}";
+        let e = read_json("f.json", text.as_bytes(), &mut sink).unwrap_err();
+        assert_eq!(
+            (e.location.line, e.location.column),
+            (Some(3), Some(28)),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn rows_that_cross_chunk_edges_are_read_whole() {
+        let row = r#"{"id": "/subscriptions/s/resourceGroups/g/providers/P/t/NAME", "type": "P/t", "tags": {"k": "v"}}"#;
+        let n = 3 * CHUNK / row.len();
+        let body: Vec<String> = (0..n)
+            .map(|i| row.replace("NAME", &i.to_string()))
+            .collect();
+        let text = format!("[{}]", body.join(",\n"));
+        let mut count = 0;
+        let mut last = String::new();
+        read_json("big.json", text.as_bytes(), &mut |r| {
+            count += 1;
+            last = r.id.map(Cow::into_owned).unwrap_or_default();
+        })
+        .unwrap();
+        assert_eq!(count, n);
+        assert!(last.ends_with(&format!("/{}", n - 1)));
+    }
+
+    #[test]
     fn reads_raw_csv_and_refuses_ragged_rows() {
         let mut out = Vec::new();
         let mut warnings = Vec::new();
         let text = include_str!("../../tests/fixtures/exports/arg-results.csv");
-        read_csv("r.csv", text.as_bytes(), &mut |r| out.push(r), &mut |w| {
-            warnings.push(w)
-        })
+        read_csv(
+            "r.csv",
+            text.as_bytes(),
+            &mut |r| out.push(own(r)),
+            &mut |w| warnings.push(w),
+        )
         .unwrap();
         assert!(!out.is_empty());
         assert!(out.iter().all(|r| r.id.is_some() && r.type_name.is_some()));
