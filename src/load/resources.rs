@@ -18,6 +18,9 @@ const PAGE_SIZE: usize = 1000;
 /// Resource Graph Explorer's CSV download stops at this many rows.
 const CSV_CAP: usize = 55_000;
 
+/// Tag pairs as a row gives them.
+pub type RawTags<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+
 /// One resource row, with the fields mdrplan uses. Keys are matched in the casing each tool
 /// writes (camelCase, PascalCase from PowerShell). Text borrows from the row's bytes where it
 /// can; nested objects are read without building a JSON tree.
@@ -50,7 +53,7 @@ pub struct RawResource<'a> {
     #[serde(borrow, rename = "subscriptionId", alias = "SubscriptionId")]
     pub subscription_id: Option<Cow<'a, str>>,
     #[serde(borrow, alias = "Tags", deserialize_with = "tags")]
-    pub tags: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    pub tags: RawTags<'a>,
     #[serde(alias = "Sku", deserialize_with = "lenient")]
     pub sku: Option<RawSku>,
     #[serde(borrow, rename = "managedBy", alias = "ManagedBy")]
@@ -246,11 +249,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for TagValue<'a> {
 
 /// Tags: an object of key to value (values that are not text are turned into text), `null`,
 /// or JSON text of such an object (CSV, PowerShell).
-fn tags<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(Cow<'de, str>, Cow<'de, str>)>, D::Error> {
+fn tags<'de, D: Deserializer<'de>>(d: D) -> Result<RawTags<'de>, D::Error> {
     struct Tags;
 
     impl<'de> Visitor<'de> for Tags {
-        type Value = Vec<(Cow<'de, str>, Cow<'de, str>)>;
+        type Value = RawTags<'de>;
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("an object of tags")
