@@ -172,10 +172,7 @@ pub fn classify(inv: &Inventory, graph: &AssetGraph, catalog: &Catalog) -> Class
             .or(rule_i[i])
             .or(tag_i);
         // The type's default counts only where nothing explicit classifies the asset.
-        if let Some(defaults) = catalog
-            .resource_type(inv.type_of(asset))
-            .and_then(|t| t.defaults)
-        {
+        if let Some(defaults) = inv.resource_type(catalog, asset).and_then(|t| t.defaults) {
             if explicit_s[n].is_none() {
                 typed_s[n] = defaults.sensitivity.map(|s| (s as u8, Why::TypeDefault));
             }
@@ -263,12 +260,17 @@ fn rule_values(inv: &Inventory, catalog: &Catalog) -> (Vec<Base>, Vec<Base>) {
     (sens, imp)
 }
 
+/// A group's tags, shared by the assets the group holds.
+type SharedTags = std::rc::Rc<[(Sym, Sym)]>;
+
 /// Reads classification from tags, remembering what each distinct key and value means so that
 /// a million resources with a few hundred distinct tags cost a few hundred look-ups.
 struct TagReader<'c> {
     catalog: &'c Catalog,
     keys: HashMap<Sym, Option<Axis>>,
     values: HashMap<(Sym, bool), Option<u8>>,
+    /// Resource-group tags by (subscription, group), so each group is looked up once.
+    groups: HashMap<(Option<Sym>, Option<Sym>), SharedTags>,
     /// Values under a known key that the profile cannot read, with a count and a first place.
     problems: BTreeMap<(String, String), (usize, Origin)>,
 }
@@ -279,6 +281,7 @@ impl<'c> TagReader<'c> {
             catalog,
             keys: HashMap::new(),
             values: HashMap::new(),
+            groups: HashMap::new(),
             problems: BTreeMap::new(),
         }
     }
@@ -294,12 +297,17 @@ impl<'c> TagReader<'c> {
             |key, value| Why::Tag { key, value },
             &mut found,
         );
-        if found.0.is_none() || found.1.is_none() {
-            let group = inv.group_tags_of(asset);
+        if (found.0.is_none() || found.1.is_none()) && !inv.group_tags.is_empty() {
+            let key = (asset.subscription, asset.resource_group);
+            let group = self
+                .groups
+                .entry(key)
+                .or_insert_with(|| inv.group_tags_of(asset).into())
+                .clone();
             self.scan(
                 inv,
                 asset,
-                group,
+                &group,
                 |key, value| Why::GroupTag { key, value },
                 &mut found,
             );

@@ -219,6 +219,12 @@ impl<'c> Ctx<'_, 'c> {
 const CLOUD_PLATFORM: Option<&str> = Some("cloud-platform");
 const CUSTOM_APPLICATION: Option<&str> = Some("custom-application");
 
+/// Plan states already looked up, by subscription symbol and plan.
+type StateCache<'i, 'p> = std::collections::HashMap<
+    (Option<crate::inventory::Sym>, &'p str),
+    Option<&'i crate::inventory::PlanState>,
+>;
+
 /// Per subscription and plan: the assets that need it, the best tier among them, and the
 /// strongest sub-plan their tiers need.
 type Rows<'c> = BTreeMap<(Option<String>, &'c str), RowTotals<'c>>;
@@ -241,6 +247,7 @@ pub fn evaluate<'c>(
     let organization = organization_checks(&mut cx, mapping);
     let applications = application_checks(&mut cx);
 
+    let mut states: StateCache<'_, '_> = std::collections::HashMap::new();
     // Accumulated by symbol (no text copied per asset), then keyed by subscription id.
     let mut by_sym: std::collections::HashMap<
         (Option<crate::inventory::Sym>, &'c str),
@@ -292,7 +299,14 @@ pub fn evaluate<'c>(
             {
                 entry.2 = Some(need);
             }
-            let state = inv.plan_states.lookup_asset(&a.id, sub, req.plan);
+            // Subscription-level states are looked up once per subscription and plan.
+            let state = if inv.plan_states.resources.is_empty() {
+                *states
+                    .entry((a.subscription, req.plan))
+                    .or_insert_with(|| inv.plan_states.lookup(sub, req.plan))
+            } else {
+                inv.plan_states.lookup_asset(&a.id, sub, req.plan)
+            };
             let uncovered = m.uncovered.iter().find(|u| u.plan == req.plan);
             let (coverage, state_name, sub_plan) = match (uncovered, state) {
                 (Some(u), s) => {

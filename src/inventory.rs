@@ -347,6 +347,9 @@ pub struct Inventory {
     pub group_tags: rustc_hash::FxHashMap<(String, String), Tags>,
     /// Subscriptions by lower-cased id, into `subscriptions`.
     pub subscription_index: rustc_hash::FxHashMap<String, usize>,
+    /// Each asset type's place in the profile's resource types (`None`: unknown), so that the
+    /// per-asset stages look a type up by number rather than by text.
+    pub type_index: rustc_hash::FxHashMap<Sym, Option<usize>>,
     /// Products granted beyond service plans (a licence suite's own product).
     pub products: BTreeSet<String>,
     /// Defender for Cloud settings read (name, enabled).
@@ -391,6 +394,29 @@ impl Inventory {
             .enumerate()
             .map(|(i, s)| (s.id.to_ascii_lowercase(), i))
             .collect();
+    }
+
+    /// The profile's entry for an asset's type.
+    pub fn resource_type<'c>(
+        &self,
+        catalog: &'c crate::profile::Catalog,
+        a: &Asset,
+    ) -> Option<&'c crate::profile::model::ResourceType> {
+        match self.type_index.get(&a.type_name) {
+            Some(i) => i.map(|i| &catalog.profile.resource_types[i]),
+            None => catalog.resource_type(self.type_of(a)),
+        }
+    }
+
+    /// Fills [`Inventory::type_index`] for every asset type.
+    pub fn index_types(&mut self, catalog: &crate::profile::Catalog) {
+        let mut index = std::mem::take(&mut self.type_index);
+        for a in &self.assets {
+            index
+                .entry(a.type_name)
+                .or_insert_with(|| catalog.resource_type_index(self.strings.get(a.type_name)));
+        }
+        self.type_index = index;
     }
 
     /// The tags of the resource group that holds `a`.

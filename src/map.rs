@@ -180,7 +180,7 @@ fn map_asset<'c>(
     if in_app {
         index.add(&mut modules, "custom-application");
     }
-    let Some(rt) = catalog.resource_type(inv.type_of(a)) else {
+    let Some(rt) = inv.resource_type(catalog, a) else {
         return Mapped {
             class: None,
             not_applicable: false,

@@ -487,8 +487,15 @@ impl<'a> Builder<'a> {
             self.node_groups
                 .push((asset_id, sub, nodes.to_ascii_lowercase()));
         }
-        let lower_type = self.inv.s(type_name).to_ascii_lowercase();
-        if lower_type == "microsoft.operationsmanagement/solutions"
+        let (is_solution, is_onboarding, is_scale_set) = {
+            let t = self.inv.s(type_name);
+            (
+                t.eq_ignore_ascii_case("microsoft.operationsmanagement/solutions"),
+                t.eq_ignore_ascii_case("microsoft.securityinsights/onboardingstates"),
+                t.eq_ignore_ascii_case("microsoft.compute/virtualmachinescalesets"),
+            )
+        };
+        if is_solution
             && (name.to_ascii_lowercase().starts_with("securityinsights(")
                 || raw
                     .plan
@@ -508,12 +515,10 @@ impl<'a> Builder<'a> {
                 self.inv.siem_workspaces.insert(w.to_ascii_lowercase());
             }
         }
-        if lower_type == "microsoft.securityinsights/onboardingstates"
-            && let Some(w) = id_segment(id, "workspaces")
-        {
+        if is_onboarding && let Some(w) = id_segment(id, "workspaces") {
             self.inv.siem_workspaces.insert(w.to_ascii_lowercase());
         }
-        let node_pool = lower_type == "microsoft.compute/virtualmachinescalesets"
+        let node_pool = is_scale_set
             && raw
                 .tags
                 .iter()
@@ -1322,6 +1327,7 @@ impl<'a> Builder<'a> {
         self.inv.relations.sort_unstable();
         self.inv.relations.dedup();
         self.inv.index_subscriptions();
+        self.inv.index_types(self.catalog);
     }
 }
 

@@ -557,47 +557,59 @@ impl<R: Read> Scanner<'_, R> {
         .with_help("export it again, and check that the copy or download finished")
     }
 
-    /// The end (exclusive) of the JSON value starting at `pos`, reading more as needed.
+    /// The end (exclusive) of the JSON value starting at `pos`, reading more as needed. Inside
+    /// strings it jumps to the next quote or backslash, which is most of a row.
     fn value_end(&mut self) -> Result<usize, Diagnostic> {
-        let (mut depth, mut in_string, mut escape) = (0usize, false, false);
+        let (mut depth, mut in_string) = (0usize, false);
         let mut i = self.pos;
         loop {
-            while i >= self.buf.len() {
+            if i >= self.buf.len() {
                 let before = self.pos;
                 if !self.fill()? {
                     return Err(self.cut_off());
                 }
-                // `fill` may have moved the buffer's contents to its front.
+                // `fill` moves what is left unread to the front of the buffer.
                 i -= before - self.pos;
+                continue;
             }
-            let b = self.buf[i];
             if in_string {
-                if escape {
-                    escape = false;
-                } else if b == b'\\' {
-                    escape = true;
-                } else if b == b'"' {
-                    in_string = false;
+                match self.buf[i..].iter().position(|b| *b == b'"' || *b == b'\\') {
+                    None => i = self.buf.len(),
+                    Some(k) if self.buf[i + k] == b'\\' => {
+                        // Skip the escaped character too (it may lie past the buffer's end).
+                        i += k + 2;
+                        if i > self.buf.len() {
+                            let before = self.pos;
+                            if !self.fill()? {
+                                return Err(self.cut_off());
+                            }
+                            i -= before - self.pos;
+                        }
+                    }
+                    Some(k) => {
+                        i += k + 1;
+                        in_string = false;
+                        if depth == 0 {
+                            return Ok(i);
+                        }
+                    }
+                }
+                continue;
+            }
+            match self.buf[i] {
+                b'"' => in_string = true,
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    if depth == 0 {
+                        return Ok(i);
+                    }
+                    depth -= 1;
                     if depth == 0 {
                         return Ok(i + 1);
                     }
                 }
-            } else {
-                match b {
-                    b'"' => in_string = true,
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        if depth == 0 {
-                            return Ok(i);
-                        }
-                        depth -= 1;
-                        if depth == 0 {
-                            return Ok(i + 1);
-                        }
-                    }
-                    b',' | b' ' | b'\t' | b'\r' | b'\n' if depth == 0 => return Ok(i),
-                    _ => {}
-                }
+                b',' | b' ' | b'\t' | b'\r' | b'\n' if depth == 0 => return Ok(i),
+                _ => {}
             }
             i += 1;
         }

@@ -379,6 +379,15 @@ impl Catalog {
             .map(|i| &self.profile.resource_types[*i])
     }
 
+    /// A resource type's place in `profile.resource_types`.
+    pub fn resource_type_index(&self, name: &str) -> Option<usize> {
+        let lower = name.to_ascii_lowercase();
+        self.types
+            .get(&lower)
+            .or_else(|| self.aliases.get(&lower))
+            .copied()
+    }
+
     /// Every alias an overlay may use for a type.
     pub fn aliases(&self) -> impl Iterator<Item = &str> + Clone {
         self.profile

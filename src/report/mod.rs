@@ -233,11 +233,7 @@ impl<'a, 'c> Report<'a, 'c> {
         // Ids without case, then as written; compared without allocating.
         order.sort_unstable_by(|a, b| {
             let (x, y) = (&*inv.assets[*a].id, &*inv.assets[*b].id);
-            let folded = x
-                .bytes()
-                .map(|c| c.to_ascii_lowercase())
-                .cmp(y.bytes().map(|c| c.to_ascii_lowercase()));
-            folded.then_with(|| x.cmp(y))
+            cmp_fold(x.as_bytes(), y.as_bytes()).then_with(|| x.cmp(y))
         });
         let mut app_order: Vec<usize> = (0..inv.applications.len()).collect();
         app_order.sort_by(|a, b| inv.applications[*a].id.cmp(&inv.applications[*b].id));
@@ -531,6 +527,23 @@ impl<'a, 'c> Report<'a, 'c> {
         let view = JsonView { report: self, keep };
         serde_json::to_writer_pretty(&mut *out, &view).map_err(std::io::Error::from)?;
         out.write_all(b"\n")
+    }
+}
+
+/// Compares without ASCII case; the common prefix of two ids is skipped in one pass.
+fn cmp_fold(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let mut i = 0;
+    loop {
+        let same = a[i..].iter().zip(&b[i..]).position(|(x, y)| x != y);
+        let Some(k) = same else {
+            return a.len().cmp(&b.len());
+        };
+        i += k;
+        let (x, y) = (a[i].to_ascii_lowercase(), b[i].to_ascii_lowercase());
+        if x != y {
+            return x.cmp(&y);
+        }
+        i += 1;
     }
 }
 
