@@ -101,7 +101,8 @@ pub struct PlanCheck<'c> {
     pub required_sub_plan: Option<&'c str>,
     /// `on`, `off` or `unknown`.
     pub state: &'static str,
-    pub sub_plan: Option<String>,
+    /// The sub-plan in use, spelled as the profile spells it (borrowed) where it knows it.
+    pub sub_plan: Option<Cow<'c, str>>,
     pub coverage: Coverage,
 }
 
@@ -325,7 +326,7 @@ pub fn evaluate<'c>(
                     (
                         Coverage::Gap,
                         s.map_or("unknown", |s| if s.on { "on" } else { "off" }),
-                        s.and_then(|s| s.sub_plan.clone()),
+                        s.and_then(|s| sub_plan_name(catalog, req.plan, s.sub_plan.as_deref())),
                     )
                 }
                 (None, None) => (Coverage::Unknown, "unknown", None),
@@ -353,11 +354,13 @@ pub fn evaluate<'c>(
                     (Coverage::Gap, "off", None)
                 }
                 (None, Some(s)) => {
-                    let effective = s.sub_plan.clone().or_else(|| {
-                        catalog
-                            .plan(req.plan)
-                            .and_then(|p| p.default_sub_plan.clone())
-                    });
+                    let effective = sub_plan_name(catalog, req.plan, s.sub_plan.as_deref())
+                        .or_else(|| {
+                            catalog
+                                .plan(req.plan)
+                                .and_then(|p| p.default_sub_plan.as_deref())
+                                .map(Cow::Borrowed)
+                        });
                     let coverage = match (req.sub_plan, effective.as_deref()) {
                         (Some(need), Some(have))
                             if is_current(catalog, req.plan, have)
@@ -440,6 +443,25 @@ pub fn evaluate<'c>(
         organization,
         defender,
     }
+}
+
+/// A sub-plan's name as the profile spells it, borrowed; as given when the profile does not
+/// know it.
+fn sub_plan_name<'c>(
+    catalog: &'c Catalog,
+    plan: &str,
+    given: Option<&str>,
+) -> Option<Cow<'c, str>> {
+    let given = given?;
+    let known = catalog.plan(plan).and_then(|p| {
+        p.sub_plans
+            .iter()
+            .find(|x| x.name.eq_ignore_ascii_case(given))
+    });
+    Some(known.map_or_else(
+        || Cow::Owned(given.to_owned()),
+        |x| Cow::Borrowed(x.name.as_str()),
+    ))
 }
 
 fn coverage_rank(c: Coverage) -> u8 {

@@ -269,7 +269,9 @@ struct Builder<'a> {
     catalog: &'a Catalog,
     inv: Inventory,
     /// Exported assets by a hash of their lower-cased id.
-    ids: HashMap<u64, Vec<AssetId>>,
+    ids: HashMap<u64, u32>,
+    /// The rare ids whose hash another id has already.
+    collisions: HashMap<u64, Vec<AssetId>>,
     /// Type spellings met in exports, to the profile's spelling.
     types: HashMap<Box<str>, Sym>,
     /// Relations named in exports, resolved once every export is read: the asset, the id it
@@ -295,6 +297,7 @@ impl<'a> Builder<'a> {
             catalog,
             inv: Inventory::default(),
             ids: HashMap::default(),
+            collisions: HashMap::default(),
             types: HashMap::default(),
             pending: Vec::new(),
             node_groups: Vec::new(),
@@ -358,11 +361,13 @@ impl<'a> Builder<'a> {
 
     /// The asset already read with this id (without case).
     fn exported(&self, id: &str) -> Option<AssetId> {
-        self.ids
-            .get(&fold_hash(id))?
-            .iter()
-            .copied()
-            .find(|a| self.inv.assets[*a].id.eq_ignore_ascii_case(id))
+        let h = fold_hash(id);
+        let same = |a: &AssetId| self.inv.assets[*a].id.eq_ignore_ascii_case(id);
+        match self.ids.get(&h) {
+            Some(a) if same(&(*a as usize)) => Some(*a as usize),
+            Some(_) => self.collisions.get(&h)?.iter().copied().find(same),
+            None => None,
+        }
     }
 
     /// Streams a resource export into the inventory.
@@ -562,10 +567,15 @@ impl<'a> Builder<'a> {
             },
             flags: if node_pool { Asset::NODE_POOL } else { 0 },
         };
-        self.ids
-            .entry(fold_hash(&asset.id))
-            .or_default()
-            .push(asset_id);
+        let h = fold_hash(&asset.id);
+        match self.ids.entry(h) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(asset_id as u32);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collisions.entry(h).or_default().push(asset_id)
+            }
+        }
         self.inv.assets.push(asset);
         Row::Added
     }
