@@ -523,11 +523,164 @@ impl<'a, 'c> Report<'a, 'c> {
     }
 
     /// Writes the JSON of a view (`keep` lists the top-level keys; empty keeps them all).
+    ///
+    /// The document is the one `serde_json::to_writer_pretty` would write; the long lists are
+    /// written in blocks whose rows are put into JSON on two threads.
     pub fn write_json(&self, out: &mut dyn std::io::Write, keep: &[&str]) -> std::io::Result<()> {
-        let view = JsonView { report: self, keep };
-        serde_json::to_writer_pretty(&mut *out, &view).map_err(std::io::Error::from)?;
-        out.write_all(b"\n")
+        let wanted = |k: &str| keep.is_empty() || keep.contains(&k);
+        let mut first = true;
+        let mut key = |out: &mut dyn std::io::Write, name: &str| -> std::io::Result<bool> {
+            if !wanted(name) {
+                return Ok(false);
+            }
+            out.write_all(if first { b"{\n  \"" } else { b",\n  \"" })?;
+            first = false;
+            out.write_all(name.as_bytes())?;
+            out.write_all(b"\": ")?;
+            Ok(true)
+        };
+        if key(out, "schema_version")? {
+            write_value(out, &self.schema_version)?;
+        }
+        if key(out, "tool")? {
+            write_value(out, &self.tool)?;
+        }
+        if key(out, "profile")? {
+            write_value(out, &self.profile)?;
+        }
+        if key(out, "inputs")? {
+            write_value(out, &self.inputs)?;
+        }
+        if key(out, "organization")? {
+            write_value(out, &self.organization)?;
+        }
+        if key(out, "summary")? {
+            write_value(out, &self.summary)?;
+        }
+        if key(out, "assets")? {
+            write_rows(out, &self.order, |i| self.asset(*i))?;
+        }
+        if key(out, "applications")? {
+            write_rows(out, &self.app_order, |i| self.application(*i))?;
+        }
+        if key(out, "findings")? {
+            let all: Vec<usize> = (0..self.analysis.evaluation.findings.len()).collect();
+            write_rows(out, &all, |i| self.finding(*i))?;
+        }
+        if key(out, "plan")? {
+            write_value(out, &self.plan)?;
+        }
+        if key(out, "warnings")? {
+            write_value(out, &self.warnings)?;
+        }
+        out.write_all(if first { b"{}\n" } else { b"\n}\n" })
     }
+
+    /// One finding's row.
+    fn finding(&self, i: usize) -> FindingRow<'a> {
+        let an = self.analysis;
+        let inv = &an.inventory;
+        let f = &an.evaluation.findings[i];
+        FindingRow {
+            rule: f.rule.name(),
+            severity: f.severity,
+            asset: f.asset().map(|a| &*inv.assets[a].id),
+            application: f.application().map(|a| inv.applications[a].id.as_str()),
+            subscription: f.subscription(inv),
+            module: f.module,
+            plan: f.plan,
+            message: &f.message,
+            remediation: &f.remediation,
+            fingerprint: f.fingerprint(inv),
+        }
+    }
+}
+
+/// Writes a value as pretty JSON one level in (its lines indented by two spaces).
+fn write_value<T: Serialize>(out: &mut dyn std::io::Write, value: &T) -> std::io::Result<()> {
+    let text = serde_json::to_vec_pretty(value).map_err(std::io::Error::from)?;
+    write_indented(out, &text, b"  ")
+}
+
+/// Copies JSON text, indenting every line after the first.
+fn write_indented(out: &mut dyn std::io::Write, text: &[u8], indent: &[u8]) -> std::io::Result<()> {
+    let mut lines = text.split(|b| *b == b'\n');
+    if let Some(first) = lines.next() {
+        out.write_all(first)?;
+    }
+    for line in lines {
+        out.write_all(b"\n")?;
+        out.write_all(indent)?;
+        out.write_all(line)?;
+    }
+    Ok(())
+}
+
+/// Rows per block: each block is put into JSON on two threads, then written in order.
+const BLOCK: usize = 4096;
+
+/// Appends rows as pretty JSON two levels in, each after `,` and a new line.
+fn render_rows<K, T: Serialize>(
+    part: &[K],
+    row: &impl Fn(&K) -> T,
+    buf: &mut Vec<u8>,
+    scratch: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    // A row serialised inside two arrays comes out indented as it stands in the document;
+    // the arrays' own brackets are cut off again.
+    const HEAD: usize = b"[\n  [\n    ".len();
+    const TAIL: usize = b"\n  ]\n]".len();
+    for (n, k) in part.iter().enumerate() {
+        if n > 0 {
+            buf.push(b',');
+        }
+        buf.extend_from_slice(b"\n    ");
+        scratch.clear();
+        serde_json::to_writer_pretty(&mut *scratch, &[[row(k)]]).map_err(std::io::Error::from)?;
+        buf.extend_from_slice(&scratch[HEAD..scratch.len() - TAIL]);
+    }
+    Ok(())
+}
+
+/// Writes a list of rows as pretty JSON two levels in, building the rows from `keys`.
+fn write_rows<K: Sync, T: Serialize>(
+    out: &mut dyn std::io::Write,
+    keys: &[K],
+    row: impl Fn(&K) -> T + Sync,
+) -> std::io::Result<()> {
+    if keys.is_empty() {
+        return out.write_all(b"[]");
+    }
+    let (mut left_buf, mut right_buf) = (Vec::new(), Vec::new());
+    let (mut left_scratch, mut right_scratch) = (Vec::new(), Vec::new());
+    out.write_all(b"[")?;
+    for (b, block) in keys.chunks(BLOCK).enumerate() {
+        if b > 0 {
+            out.write_all(b",")?;
+        }
+        let (left, right) = block.split_at(block.len() / 2);
+        left_buf.clear();
+        right_buf.clear();
+        let (mine, other) = std::thread::scope(|scope| {
+            let other =
+                scope.spawn(|| render_rows(right, &row, &mut right_buf, &mut right_scratch));
+            let mine = render_rows(left, &row, &mut left_buf, &mut left_scratch);
+            (
+                mine,
+                other
+                    .join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("a writer thread failed"))),
+            )
+        });
+        mine?;
+        other?;
+        out.write_all(&left_buf)?;
+        if !left_buf.is_empty() && !right_buf.is_empty() {
+            out.write_all(b",")?;
+        }
+        out.write_all(&right_buf)?;
+    }
+    out.write_all(b"\n  ]")
 }
 
 /// Compares without ASCII case; the common prefix of two ids is skipped in one pass.
@@ -544,56 +697,5 @@ fn cmp_fold(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
             return x.cmp(&y);
         }
         i += 1;
-    }
-}
-
-/// Serialises a sequence from an iterator, without collecting it.
-struct Stream<I>(std::cell::RefCell<Option<I>>);
-
-impl<I: Iterator<Item = T>, T: Serialize> Serialize for Stream<I> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let iter = self
-            .0
-            .borrow_mut()
-            .take()
-            .expect("a stream is serialised once");
-        s.collect_seq(iter)
-    }
-}
-
-fn stream<I: Iterator>(iter: I) -> Stream<I> {
-    Stream(std::cell::RefCell::new(Some(iter)))
-}
-
-struct JsonView<'r, 'a, 'c> {
-    report: &'r Report<'a, 'c>,
-    keep: &'r [&'r str],
-}
-
-impl Serialize for JsonView<'_, '_, '_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let r = self.report;
-        let wanted = |k: &str| self.keep.is_empty() || self.keep.contains(&k);
-        let mut map = s.serialize_map(None)?;
-        macro_rules! field {
-            ($key:literal, $value:expr) => {
-                if wanted($key) {
-                    map.serialize_entry($key, $value)?;
-                }
-            };
-        }
-        field!("schema_version", &r.schema_version);
-        field!("tool", &r.tool);
-        field!("profile", &r.profile);
-        field!("inputs", &r.inputs);
-        field!("organization", &r.organization);
-        field!("summary", &r.summary);
-        field!("assets", &stream(r.assets()));
-        field!("applications", &stream(r.applications()));
-        field!("findings", &stream(r.findings()));
-        field!("plan", &r.plan);
-        field!("warnings", &r.warnings);
-        map.end()
     }
 }
