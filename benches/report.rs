@@ -1,9 +1,11 @@
 //! Benchmark: a full `report --format json` of a synthetic tenant, timed in-process.
 //!
 //! `cargo bench --bench report -- [--assets N] [--applications M] [--runs R]` generates an
-//! overlay with the `synth_overlay` example, then runs the whole pipeline R times and prints the
-//! wall time of each run and the process's peak resident memory. Defaults: 10,000 assets,
-//! 1,000 applications, 5 runs.
+//! overlay with the `synth_overlay` example; `cargo bench --bench report -- --resources N`
+//! generates a Resource Graph export, pricings and resource containers with the `synth`
+//! example instead. Either way it then runs the whole pipeline R times, writing the JSON report
+//! to a sink, and prints the wall time of each run and the process's peak resident memory.
+//! Defaults: 10,000 assets, 1,000 applications, 5 runs.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -16,6 +18,20 @@ fn arg(name: &str, default: u64) -> u64 {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// A writer that counts what it is given and keeps nothing.
+struct Counter(usize);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Peak resident memory of this process, from the kernel, where it says.
@@ -32,43 +48,69 @@ fn main() {
         arg("--applications", 1_000),
         arg("--runs", 5),
     );
+    let resources = arg("--resources", 0);
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let overlay: PathBuf = dir.path().join("synthetic.yaml");
-
-    let generated = Command::new(env!("CARGO"))
-        .args([
-            "run",
-            "--release",
-            "--quiet",
-            "--example",
-            "synth_overlay",
-            "--",
-        ])
-        .args([
-            "--assets",
-            &assets.to_string(),
-            "--applications",
-            &applications.to_string(),
-        ])
-        .output()
-        .expect("cargo runs the generator");
-    assert!(
-        generated.status.success(),
-        "{}",
-        String::from_utf8_lossy(&generated.stderr)
-    );
-    std::fs::write(&overlay, &generated.stdout).expect("the overlay is written");
-    let size = generated.stdout.len() as f64 / (1024.0 * 1024.0);
-    println!("synthetic overlay: {assets} assets, {applications} applications, {size:.1} MiB");
+    let input: PathBuf = if resources > 0 {
+        let out = dir.path().join("exports");
+        let generated = Command::new(env!("CARGO"))
+            .args(["run", "--release", "--quiet", "--example", "synth", "--"])
+            .args(["--resources", &resources.to_string(), "--out"])
+            .arg(&out)
+            .output()
+            .expect("cargo runs the generator");
+        assert!(
+            generated.status.success(),
+            "{}",
+            String::from_utf8_lossy(&generated.stderr)
+        );
+        let size: u64 = std::fs::read_dir(&out)
+            .expect("the exports")
+            .filter_map(|e| e.ok()?.metadata().ok())
+            .map(|m| m.len())
+            .sum();
+        println!(
+            "synthetic exports: {resources} resources, {:.1} MiB",
+            size as f64 / (1024.0 * 1024.0)
+        );
+        out
+    } else {
+        let path = dir.path().join("synthetic.yaml");
+        let generated = Command::new(env!("CARGO"))
+            .args([
+                "run",
+                "--release",
+                "--quiet",
+                "--example",
+                "synth_overlay",
+                "--",
+            ])
+            .args([
+                "--assets",
+                &assets.to_string(),
+                "--applications",
+                &applications.to_string(),
+            ])
+            .output()
+            .expect("cargo runs the generator");
+        assert!(
+            generated.status.success(),
+            "{}",
+            String::from_utf8_lossy(&generated.stderr)
+        );
+        std::fs::write(&path, &generated.stdout).expect("the overlay is written");
+        let size = generated.stdout.len() as f64 / (1024.0 * 1024.0);
+        println!("synthetic overlay: {assets} assets, {applications} applications, {size:.1} MiB");
+        path
+    };
 
     let catalog = mdrplan::profile::load("standard").expect("the built-in profile loads");
     let mut times = Vec::new();
     for run in 1..=runs {
         let start = Instant::now();
-        let analysis = mdrplan::analyze(std::slice::from_ref(&overlay), &catalog)
-            .expect("the overlay is valid");
+        let analysis =
+            mdrplan::analyze(std::slice::from_ref(&input), &catalog).expect("the overlay is valid");
         let report = analysis.report(&catalog);
-        let mut json = Vec::new();
+        let mut json = Counter(0);
         report
             .write_json(&mut json, &[])
             .expect("the report serialises");
@@ -79,7 +121,7 @@ fn main() {
             elapsed,
             report.summary.assets,
             report.finding_count(),
-            json.len() as f64 / (1024.0 * 1024.0)
+            json.0 as f64 / (1024.0 * 1024.0)
         );
     }
     times.sort_by(f64::total_cmp);
