@@ -321,3 +321,48 @@ fn garbage_is_refused_at_once_without_reading_it_all() {
         .stderr(contains("garbage.json:1:2"));
     assert!(start.elapsed().as_secs() < 20);
 }
+
+#[test]
+fn an_overlay_names_a_machine_that_shares_its_name_with_its_sql_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let vm = "/subscriptions/11111111-1111-4111-8111-111111111111/resourceGroups/rg-erp/providers/Microsoft.Compute/virtualMachines/vm-sql01";
+    let ext = "/subscriptions/11111111-1111-4111-8111-111111111111/resourceGroups/rg-erp/providers/Microsoft.SqlVirtualMachine/sqlVirtualMachines/vm-sql01";
+    write(
+        &dir,
+        "resources.json",
+        format!(r#"[{{"id": "{vm}", "name": "vm-sql01", "type": "microsoft.compute/virtualmachines"}}, {{"id": "{ext}", "name": "vm-sql01", "type": "microsoft.sqlvirtualmachine/sqlvirtualmachines"}}]"#).as_bytes(),
+    );
+    write(
+        &dir,
+        "overlay.yaml",
+        b"version: 1\nassets:\n  - id: vm-sql01\n    impact: critical\n    location: westeurope\n",
+    );
+    let out = mdrplan()
+        .arg("report")
+        .arg(dir.path())
+        .args(["--format", "json", "--fail-on", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("its location come from the export; the overlay's are ignored"),
+        "{stderr}"
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let machine = r["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == vm)
+        .unwrap();
+    assert_eq!(
+        machine["impact"], "critical",
+        "the overlay speaks of the machine"
+    );
+}

@@ -980,6 +980,7 @@ impl<'a> Builder<'a> {
 
         // An entry about an exported resource (by id, or by a name only one resource has) adds
         // the consultant's facts to it.
+        let mut ambiguous = false;
         let exported = self.exported(&a.id).or_else(|| {
             if self.ids.is_empty() {
                 return None;
@@ -1001,18 +1002,25 @@ impl<'a> Builder<'a> {
             match named.as_slice() {
                 [one] => Some(*one),
                 [] => None,
-                many => {
-                    diags
-                        .error(
-                            at(".id"),
-                            format!("`{}` names {} exported resources", a.id, many.len()),
-                        )
-                        .help = Some("use the resource's full id to say which one".into());
-                    None
-                }
+                many => match prefer_machine(&self.inv, self.catalog, many) {
+                    Some(one) => Some(one),
+                    None => {
+                        diags
+                            .error(
+                                at(".id"),
+                                format!("`{}` names {} exported resources", a.id, many.len()),
+                            )
+                            .help = Some("use the resource's full id to say which one".into());
+                        ambiguous = true;
+                        None
+                    }
+                },
             }
         });
 
+        if ambiguous {
+            return;
+        }
         let type_name = match (a.type_name.as_deref(), exported) {
             (None, Some(e)) => self.inv.type_of(&self.inv.assets[e]).to_owned(),
             (None, None) => {
@@ -1125,7 +1133,7 @@ impl<'a> Builder<'a> {
             if !ignored.is_empty() {
                 diags.warning(
                     at(""),
-                    format!("`{}` is an exported resource: the export's {} are used, not the overlay's", a.id, ignored.join(", ")),
+                    format!("`{}` is an exported resource: its {} come from the export; the overlay's are ignored", a.id, ignored.join(", ")),
                 )
                 .help = Some("remove these keys from the entry, or correct the export".into());
             }
@@ -1275,15 +1283,18 @@ impl<'a> Builder<'a> {
                 match index.named(&self.inv, &r.target).as_slice() {
                     [one] => Some(*one),
                     [] => None,
-                    many => {
-                        diags
-                            .error(
-                                r.at.clone(),
-                                format!("`{}` names {} assets", r.target, many.len()),
-                            )
-                            .help = Some("use the resource's full id to say which one".into());
-                        Some(usize::MAX)
-                    }
+                    many => match prefer_machine(&self.inv, self.catalog, many) {
+                        Some(one) => Some(one),
+                        None => {
+                            diags
+                                .error(
+                                    r.at.clone(),
+                                    format!("`{}` names {} assets", r.target, many.len()),
+                                )
+                                .help = Some("use the resource's full id to say which one".into());
+                            Some(usize::MAX)
+                        }
+                    },
                 }
             });
             let Some(to) = to else {
@@ -1338,6 +1349,25 @@ impl<'a> Builder<'a> {
         self.inv.relations.dedup();
         self.inv.index_subscriptions();
         self.inv.index_types(self.catalog);
+    }
+}
+
+/// Of several assets that share a name, the one machine among them: a VM and the resources
+/// named after it (its SQL IaaS extension, say) share a name, and an overlay that names a
+/// machine means the machine.
+fn prefer_machine(inv: &Inventory, catalog: &Catalog, many: &[AssetId]) -> Option<AssetId> {
+    let machines: Vec<AssetId> = many
+        .iter()
+        .copied()
+        .filter(|a| {
+            inv.resource_type(catalog, &inv.assets[*a])
+                .and_then(|t| catalog.class(&t.class))
+                .is_some_and(|c| c.server)
+        })
+        .collect();
+    match machines.as_slice() {
+        [one] => Some(*one),
+        _ => None,
     }
 }
 
