@@ -50,8 +50,9 @@ pub fn analyze_with<'c>(
     let clock = std::time::Instant::now();
     let lap = |stage: &str| {
         log::debug!(
-            "{stage} done after {:.1} ms",
-            clock.elapsed().as_secs_f64() * 1e3
+            "{stage} done after {:.1} ms{}",
+            clock.elapsed().as_secs_f64() * 1e3,
+            resident_memory()
         )
     };
     let loaded = load::load(inputs, catalog, options)?;
@@ -77,6 +78,23 @@ pub fn analyze_with<'c>(
         evaluation,
         warnings,
     })
+}
+
+/// ", 123 MiB resident" where the system says (Linux), for `-vv`.
+fn resident_memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = |key: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+    };
+    match (kib("VmRSS:"), kib("VmHWM:")) {
+        (Some(now), Some(peak)) => {
+            format!(", {} MiB resident (peak {} MiB)", now / 1024, peak / 1024)
+        }
+        _ => String::new(),
+    }
 }
 
 impl<'c> Analysis<'c> {
