@@ -432,7 +432,7 @@ fn propagate(graph: &AssetGraph, explicit: &[Base], typed: &[Base], default: u8)
 
 fn node_label(inv: &Inventory, n: Node) -> String {
     match n {
-        Node::Asset(a) => inv.assets[a].name.to_string(),
+        Node::Asset(a) => inv.assets[a].name().to_string(),
         Node::Application(a) => format!("application {}", inv.applications[a].id),
     }
 }
@@ -581,7 +581,7 @@ pub(crate) mod tests {
     pub(crate) fn asset(inv: &mut Inventory, id: &str) -> Asset {
         Asset {
             id: id.into(),
-            name: id.into(),
+            own_name: None,
             type_name: inv.strings.intern("Microsoft.Compute/virtualMachines"),
             kind: None,
             sku: None,

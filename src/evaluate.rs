@@ -281,7 +281,9 @@ pub fn evaluate<'c>(
                 None,
                 format!(
                     "{}: nothing classifies it; the profile's default ({} / {}) applies",
-                    a.name, c.sensitivity, c.impact
+                    a.name(),
+                    c.sensitivity,
+                    c.impact
                 ),
                 Cow::Borrowed(Rule::UnclassifiedAsset.fix()),
             );
@@ -319,7 +321,10 @@ pub fn evaluate<'c>(
                         Some(req.plan),
                         format!(
                             "{}: {} ({}); plan {} cannot protect it",
-                            a.name, u.description, u.variant, req.plan
+                            a.name(),
+                            u.description,
+                            u.variant,
+                            req.plan
                         ),
                         Cow::Borrowed(Rule::PlanDoesNotCover.fix()),
                     );
@@ -344,7 +349,7 @@ pub fn evaluate<'c>(
                         Some(req.plan),
                         format!(
                             "{} (tier {}): plan {} is Free in {}{role}",
-                            a.name,
+                            a.name(),
                             c.tier,
                             req.plan,
                             cx.sub_label(sub_id)
@@ -376,7 +381,9 @@ pub fn evaluate<'c>(
                                 Some(req.plan),
                                 format!(
                                     "{} (tier {}) runs on {} {have}; its tier needs {need}",
-                                    a.name, c.tier, req.plan
+                                    a.name(),
+                                    c.tier,
+                                    req.plan
                                 ),
                                 fix,
                             );

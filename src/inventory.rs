@@ -79,7 +79,8 @@ pub struct Sku {
 pub struct Asset {
     /// As given: a resource id, or the overlay's id.
     pub id: Box<str>,
-    pub name: Box<str>,
+    /// The name, where it is not the last segment of the id (most exported resources').
+    pub own_name: Option<Box<str>>,
     /// The resource type, spelled as the profile spells it when the profile knows it.
     pub type_name: Sym,
     pub kind: Option<Sym>,
@@ -102,6 +103,18 @@ pub struct Asset {
 impl Asset {
     /// The scale set runs a Kubernetes cluster's nodes: the cluster's plan covers it.
     pub const NODE_POOL: u8 = 1;
+
+    /// The asset's name: its own, or the last segment of its id.
+    pub fn name(&self) -> &str {
+        self.own_name
+            .as_deref()
+            .unwrap_or_else(|| self.id.rsplit('/').next().unwrap_or(&self.id))
+    }
+
+    /// What to keep for a name: nothing when the id says it already.
+    pub fn name_to_keep(id: &str, name: &str) -> Option<Box<str>> {
+        (id.rsplit('/').next() != Some(name)).then(|| name.into())
+    }
 
     pub fn is_node_pool(&self) -> bool {
         self.flags & Asset::NODE_POOL != 0
@@ -542,7 +555,7 @@ impl Selector {
             Some(p) => v.is_some_and(|v| p.is_match(v)),
         };
         opt(&self.id, Some(&asset.id))
-            && opt(&self.name, Some(&asset.name))
+            && opt(&self.name, Some(asset.name()))
             && self.type_name.as_ref().is_none_or(|p| {
                 p.is_match(inv.type_of(asset)) || aliases.iter().any(|a| p.is_match(a))
             })
@@ -607,8 +620,8 @@ mod tests {
     fn selector_globs_ignore_case_and_span_slashes() {
         let mut inv = Inventory::default();
         let asset = Asset {
-            id: "/subscriptions/1/resourceGroups/RG-Payments-EU/providers/x/y/z".into(),
-            name: "vm1".into(),
+            id: "/subscriptions/1/resourceGroups/RG-Payments-EU/providers/x/y/vm1".into(),
+            own_name: None,
             type_name: inv.strings.intern("Microsoft.Compute/virtualMachines"),
             kind: None,
             sku: None,
@@ -668,7 +681,11 @@ impl AssetIndex {
         let mut index = AssetIndex::default();
         for (i, a) in inv.assets.iter().enumerate() {
             index.by_id.entry(fold_hash(&a.id)).or_default().push(i);
-            index.by_name.entry(fold_hash(&a.name)).or_default().push(i);
+            index
+                .by_name
+                .entry(fold_hash(a.name()))
+                .or_default()
+                .push(i);
             if let Some(rg) = a.resource_group {
                 index
                     .by_group
@@ -703,7 +720,7 @@ impl AssetIndex {
             .map(|v| {
                 v.iter()
                     .copied()
-                    .filter(|a| inv.assets[*a].name.eq_ignore_ascii_case(name))
+                    .filter(|a| inv.assets[*a].name().eq_ignore_ascii_case(name))
                     .collect()
             })
             .unwrap_or_default()

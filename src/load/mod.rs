@@ -533,7 +533,7 @@ impl<'a> Builder<'a> {
         let mut sym = |t: &str| strings.intern(t);
         let asset = Asset {
             id: id.into(),
-            name: name.into(),
+            own_name: Asset::name_to_keep(id, name),
             type_name,
             kind: raw.kind.as_deref().filter(|k| !k.is_empty()).map(&mut sym),
             sku: raw.sku.map(|s| {
@@ -988,7 +988,7 @@ impl<'a> Builder<'a> {
             let names = self.names.get_or_insert_with(|| {
                 let mut names: HashMap<u64, Vec<AssetId>> = HashMap::default();
                 for (i, x) in self.inv.assets.iter().enumerate() {
-                    names.entry(fold_hash(&x.name)).or_default().push(i);
+                    names.entry(fold_hash(x.name())).or_default().push(i);
                 }
                 names
             });
@@ -997,7 +997,7 @@ impl<'a> Builder<'a> {
                 .into_iter()
                 .flatten()
                 .copied()
-                .filter(|i| self.inv.assets[*i].name.eq_ignore_ascii_case(&a.id))
+                .filter(|i| self.inv.assets[*i].name().eq_ignore_ascii_case(&a.id))
                 .collect();
             match named.as_slice() {
                 [one] => Some(*one),
@@ -1149,7 +1149,10 @@ impl<'a> Builder<'a> {
             return;
         }
         let asset = Asset {
-            name: a.name.unwrap_or_else(|| a.id.clone()).into(),
+            own_name: a
+                .name
+                .as_deref()
+                .and_then(|n| Asset::name_to_keep(&a.id, n)),
             id: a.id.into(),
             type_name: sym(&type_name),
             kind: a.kind.as_deref().map(&mut sym),
@@ -1298,7 +1301,7 @@ impl<'a> Builder<'a> {
                 }
             });
             let Some(to) = to else {
-                let names = self.inv.assets.iter().map(|a| &*a.name);
+                let names = self.inv.assets.iter().map(|a| a.name());
                 let hint = match crate::diag::closest(&r.target, names) {
                     Some(best) => format!("did you mean `{best}`? Otherwise add the asset to the overlay or remove the reference"),
                     None => "add the asset to the overlay (or give the export that holds it), or remove the reference".into(),

@@ -405,7 +405,7 @@ impl<'a, 'c> Report<'a, 'c> {
         let e = &an.evaluation.assets[i];
         AssetRow {
             id: &a.id,
-            name: &a.name,
+            name: a.name(),
             type_name: inv.type_of(a),
             class: m.class,
             subscription: inv.subscription_of(a),
@@ -514,7 +514,7 @@ impl<'a, 'c> Report<'a, 'c> {
             .assets
             .iter()
             .find(|a| &*a.id == id)
-            .map_or(id, |a| &*a.name)
+            .map_or(id, |a| a.name())
     }
 
     /// How many findings there are.
