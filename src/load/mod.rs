@@ -327,15 +327,7 @@ impl<'a> Builder<'a> {
         let id = match known {
             Some(s) => s.id.clone(),
             None => {
-                self.inv.subscriptions.push(Subscription {
-                    id: text.to_owned(),
-                    name: None,
-                    tags: Box::new([]),
-                    shown: None,
-                });
-                self.inv
-                    .subscription_index
-                    .insert(text.to_ascii_lowercase(), self.inv.subscriptions.len() - 1);
+                self.add_subscription(text);
                 text.to_owned()
             }
         };
@@ -346,17 +338,22 @@ impl<'a> Builder<'a> {
     fn subscription_sym(&mut self, id: &str) -> Sym {
         let lower = id.to_ascii_lowercase();
         if !self.inv.subscription_index.contains_key(&lower) {
-            self.inv.subscriptions.push(Subscription {
-                id: lower.clone(),
-                name: None,
-                tags: Box::new([]),
-                shown: None,
-            });
-            self.inv
-                .subscription_index
-                .insert(lower.clone(), self.inv.subscriptions.len() - 1);
+            self.add_subscription(&lower);
         }
         self.inv.strings.intern(&lower)
+    }
+
+    /// A subscription no input described yet, known by its id only.
+    fn add_subscription(&mut self, id: &str) {
+        self.inv.subscriptions.push(Subscription {
+            id: id.to_owned(),
+            name: None,
+            tags: Box::new([]),
+            shown: None,
+        });
+        self.inv
+            .subscription_index
+            .insert(id.to_ascii_lowercase(), self.inv.subscriptions.len() - 1);
     }
 
     /// The asset already read with this id (without case).
