@@ -639,6 +639,27 @@ impl<R: Read> Scanner<'_, R> {
         })
     }
 
+    /// A row's parse error, placed in the file from the row's start.
+    fn row_error(&self, e: &serde_json::Error) -> Diagnostic {
+        let (line, column) = (self.line, self.consumed + self.pos - self.line_start + 1);
+        let at_line = line + e.line() - 1;
+        let at_column = if e.line() == 1 {
+            column + e.column() - 1
+        } else {
+            e.column()
+        };
+        let text = e.to_string();
+        let text = text
+            .rfind(" at line ")
+            .map_or(text.as_str(), |i| &text[..i])
+            .to_owned();
+        Diagnostic::error(
+            Location::at(self.file, at_line, at_column),
+            format!("invalid JSON: {text}"),
+        )
+        .with_help("fix the row, or export the file again if it was damaged")
+    }
+
     /// Moves past a value that ends at `end`, counting its lines.
     fn advance(&mut self, end: usize) {
         let bytes = &self.buf[self.pos..end];
@@ -683,10 +704,27 @@ impl<R: Read> Scanner<'_, R> {
                     return Ok(n);
                 }
                 Some(b'{') => {
-                    let end = self.value_end()?;
-                    let row = self.parse_slice::<RawResource<'_>>(end)?;
-                    sink(row);
-                    self.advance(end);
+                    // Parsed in one pass where it lies in the buffer; a row cut off by the
+                    // buffer's end is parsed again once more of the file is read.
+                    loop {
+                        let mut stream =
+                            serde_json::Deserializer::from_slice(&self.buf[self.pos..])
+                                .into_iter::<RawResource<'_>>();
+                        match stream.next() {
+                            Some(Ok(row)) => {
+                                let end = self.pos + stream.byte_offset();
+                                sink(row);
+                                self.advance(end);
+                                break;
+                            }
+                            Some(Err(e)) if e.is_eof() && !self.eof => {
+                                self.fill()?;
+                            }
+                            Some(Err(e)) if e.is_eof() => return Err(self.cut_off()),
+                            Some(Err(e)) => return Err(self.row_error(&e)),
+                            None => return Err(self.cut_off()),
+                        }
+                    }
                     n += 1;
                 }
                 None => return Err(self.cut_off()),
