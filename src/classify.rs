@@ -6,6 +6,7 @@
 //! Reasons are kept compact ([`Why`]: a few bytes per asset) and put into words only when a
 //! report asks for them ([`Classification::reason`]).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use petgraph::Direction;
@@ -76,15 +77,15 @@ impl Why {
 
 /// Why an axis has its value, in words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Reason {
+pub struct Reason<'i> {
     pub source: Source,
-    pub text: String,
+    pub text: Cow<'i, str>,
     /// Where the value was written, for values set in an input.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
     /// For values that flowed along the graph: the node ids from the source to this node.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub path: Vec<String>,
+    pub path: Vec<&'i str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -437,10 +438,10 @@ fn node_label(inv: &Inventory, n: Node) -> String {
     }
 }
 
-fn node_id(inv: &Inventory, n: Node) -> String {
+fn node_id(inv: &Inventory, n: Node) -> &str {
     match n {
-        Node::Asset(a) => inv.assets[a].id.to_string(),
-        Node::Application(a) => inv.applications[a].id.clone(),
+        Node::Asset(a) => &inv.assets[a].id,
+        Node::Application(a) => &inv.applications[a].id,
     }
 }
 
@@ -453,21 +454,21 @@ impl Classification {
     }
 
     /// An axis's reason in words, for reports.
-    pub fn reason(
+    pub fn reason<'i>(
         &self,
-        inv: &Inventory,
+        inv: &'i Inventory,
         graph: &AssetGraph,
         catalog: &Catalog,
         node: Node,
         axis: Axis,
-    ) -> Reason {
+    ) -> Reason<'i> {
         let n = graph.node(node).index();
         let why = self.at(graph, n).why(axis);
         let origin_of = |node: Node| match node {
             Node::Asset(a) => inv.assets[a].origin,
             Node::Application(a) => inv.applications[a].origin,
         };
-        let plain = |text: String, at: Option<Location>| Reason {
+        let plain = |text: Cow<'i, str>, at: Option<Location>| Reason {
             source: why.source(),
             text,
             at: at.map(|l| l.to_string()),
@@ -481,26 +482,32 @@ impl Classification {
                     "application"
                 };
                 plain(
-                    format!("set for the {what}"),
+                    Cow::Owned(format!("set for the {what}")),
                     Some(inv.location(origin_of(node))),
                 )
             }
             Why::Rule(r) => {
                 let rule = &inv.classify_rules[r as usize];
-                plain(rule.label.clone(), Some(inv.location(rule.origin)))
+                plain(
+                    Cow::Borrowed(rule.label.as_str()),
+                    Some(inv.location(rule.origin)),
+                )
             }
-            Why::Tag { key, value } => plain(format!("tag {}={}", inv.s(key), inv.s(value)), None),
+            Why::Tag { key, value } => plain(
+                Cow::Owned(format!("tag {}={}", inv.s(key), inv.s(value))),
+                None,
+            ),
             Why::GroupTag { key, value } => {
                 let group = match node {
                     Node::Asset(a) => inv.opt(inv.assets[a].resource_group).unwrap_or(""),
                     Node::Application(_) => "",
                 };
                 plain(
-                    format!(
+                    Cow::Owned(format!(
                         "tag {}={} on resource group {group}",
                         inv.s(key),
                         inv.s(value)
-                    ),
+                    )),
                     None,
                 )
             }
@@ -512,7 +519,11 @@ impl Classification {
                     Node::Application(_) => "",
                 };
                 plain(
-                    format!("tag {}={} on subscription {sub}", inv.s(key), inv.s(value)),
+                    Cow::Owned(format!(
+                        "tag {}={} on subscription {sub}",
+                        inv.s(key),
+                        inv.s(value)
+                    )),
                     None,
                 )
             }
@@ -522,11 +533,14 @@ impl Classification {
                     Node::Application(_) => String::new(),
                 };
                 plain(
-                    format!("profile default {} for {type_name}", axis.name()),
+                    Cow::Owned(format!("profile default {} for {type_name}", axis.name())),
                     None,
                 )
             }
-            Why::Default => plain("profile default: nothing classifies it".into(), None),
+            Why::Default => plain(
+                Cow::Borrowed("profile default: nothing classifies it"),
+                None,
+            ),
             Why::Graph { from, edge } => {
                 let _ = catalog;
                 let mut chain = vec![n];
@@ -559,7 +573,7 @@ impl Classification {
                 };
                 Reason {
                     source: Source::Graph,
-                    text,
+                    text: Cow::Owned(text),
                     at: None,
                     path: chain
                         .iter()
@@ -630,7 +644,7 @@ pub(crate) mod tests {
     }
 
     /// An axis's reason in words.
-    fn reason(inv: &Inventory, c: &Classification, asset: usize, axis: Axis) -> Reason {
+    fn reason<'i>(inv: &'i Inventory, c: &Classification, asset: usize, axis: Axis) -> Reason<'i> {
         let catalog = crate::profile::load("standard").unwrap();
         c.reason(
             inv,

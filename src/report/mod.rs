@@ -102,9 +102,9 @@ pub struct ModuleSummary {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Reasons {
-    pub sensitivity: Reason,
-    pub impact: Reason,
+pub struct Reasons<'a> {
+    pub sensitivity: Reason<'a>,
+    pub impact: Reason<'a>,
 }
 
 #[derive(Debug, Serialize)]
@@ -134,7 +134,7 @@ pub struct AssetRow<'a> {
     pub sensitivity: Sensitivity,
     pub impact: Impact,
     pub tier: Tier,
-    pub reasons: Reasons,
+    pub reasons: Reasons<'a>,
     pub modules: Vec<ModuleCoverage<'a>>,
     pub plan: Vec<PlanRow<'a>>,
     pub coverage: Coverage,
@@ -157,7 +157,7 @@ pub struct ApplicationRow<'a> {
     pub sensitivity: Sensitivity,
     pub impact: Impact,
     pub tier: Tier,
-    pub reasons: Reasons,
+    pub reasons: Reasons<'a>,
     pub components: Vec<&'a str>,
     pub use_cases: UseCases<'a>,
     pub alerts: Vec<AlertRow<'a>>,
@@ -383,7 +383,7 @@ impl<'a, 'c> Report<'a, 'c> {
             .count()
     }
 
-    fn reasons(&self, node: Node) -> Reasons {
+    fn reasons(&self, node: Node) -> Reasons<'a> {
         let a = self.analysis;
         let reason = |axis| {
             a.classification

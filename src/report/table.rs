@@ -251,7 +251,7 @@ fn tiers(out: &mut String, r: &Report<'_, '_>, style: Style, important_only: boo
     for a in rows.iter().take(MAX_ROWS) {
         let (s, i) = (&a.reasons.sensitivity, &a.reasons.impact);
         let why = if s.text == i.text {
-            s.text.clone()
+            s.text.to_string()
         } else {
             format!("{}: {}\n{}: {}", a.sensitivity, s.text, a.impact, i.text)
         };
