@@ -108,7 +108,7 @@ pub struct PlanCheck<'c> {
 
 #[derive(Debug, Clone)]
 pub struct AssetCoverage<'c> {
-    pub plans: Vec<PlanCheck<'c>>,
+    pub plans: Box<[PlanCheck<'c>]>,
     pub coverage: Coverage,
 }
 
@@ -413,7 +413,10 @@ pub fn evaluate<'c>(
                 .max_by_key(|c| coverage_rank(*c))
                 .unwrap_or(Coverage::Covered)
         };
-        assets.push(AssetCoverage { plans, coverage });
+        assets.push(AssetCoverage {
+            plans: plans.into_boxed_slice(),
+            coverage,
+        });
     }
 
     for (lower, (type_name, count)) in unknown_types {

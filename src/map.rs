@@ -64,8 +64,8 @@ pub struct Mapped<'c> {
     pub class: Option<&'c str>,
     pub not_applicable: bool,
     pub modules: ModuleSet,
-    pub requirements: Vec<Requirement<'c>>,
-    pub uncovered: Vec<Uncovered<'c>>,
+    pub requirements: Box<[Requirement<'c>]>,
+    pub uncovered: Box<[Uncovered<'c>]>,
 }
 
 #[derive(Debug)]
@@ -185,8 +185,8 @@ fn map_asset<'c>(
             class: None,
             not_applicable: false,
             modules,
-            requirements: vec![],
-            uncovered: vec![],
+            requirements: Box::new([]),
+            uncovered: Box::new([]),
         };
     };
     // A Kubernetes node pool is watched through its cluster's plan, not as servers.
@@ -229,8 +229,8 @@ fn map_asset<'c>(
         class: Some(&rt.class),
         not_applicable: not_applicable && requirements.is_empty(),
         modules,
-        requirements,
-        uncovered,
+        requirements: requirements.into_boxed_slice(),
+        uncovered: uncovered.into_boxed_slice(),
     }
 }
 
