@@ -38,9 +38,34 @@ pub struct Finding<'c> {
     pub module: Option<&'c str>,
     pub plan: Option<&'c str>,
     pub message: String,
-    pub remediation: Cow<'c, str>,
+    pub remediation: Fix<'c>,
     /// Orders findings of one rule on one subject (use cases in the profile's order).
     pub rank: usize,
+}
+
+/// A finding's remediation: text of its own or the profile's, or one shared by the many
+/// findings it fixes (the command that switches a plan on in a subscription).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fix<'c> {
+    Text(Cow<'c, str>),
+    Shared(std::sync::Arc<str>),
+}
+
+impl std::ops::Deref for Fix<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Fix::Text(t) => t,
+            Fix::Shared(s) => s,
+        }
+    }
+}
+
+impl<'c> From<Cow<'c, str>> for Fix<'c> {
+    fn from(text: Cow<'c, str>) -> Self {
+        Fix::Text(text)
+    }
 }
 
 impl Finding<'_> {
@@ -152,9 +177,34 @@ struct Ctx<'a, 'c> {
     classes: &'a Classification,
     catalog: &'c Catalog,
     findings: Vec<Finding<'c>>,
+    /// Plan commands already written, by plan, sub-plan and subscription.
+    fixes: FixCache<'a, 'c>,
 }
 
-impl<'c> Ctx<'_, 'c> {
+/// Remediation commands shared by the findings of one plan in one subscription.
+type FixCache<'a, 'c> =
+    rustc_hash::FxHashMap<(&'c str, Option<&'c str>, Option<&'a str>), std::sync::Arc<str>>;
+
+impl<'a, 'c> Ctx<'a, 'c> {
+    /// The command that switches a plan on, written once per plan, sub-plan and subscription.
+    fn plan_fix(
+        &mut self,
+        plan: &'c str,
+        sub_plan: Option<&'c str>,
+        subscription: Option<&'a str>,
+    ) -> Fix<'c> {
+        if let Some(fix) = self.fixes.get(&(plan, sub_plan, subscription)) {
+            return Fix::Shared(fix.clone());
+        }
+        let text: std::sync::Arc<str> = self
+            .remediation(plan, sub_plan, subscription)
+            .as_ref()
+            .into();
+        self.fixes
+            .insert((plan, sub_plan, subscription), text.clone());
+        Fix::Shared(text)
+    }
+
     fn severity(&self, rule: Rule, tier: Option<Tier>) -> Severity {
         let base = self.catalog.base_severity(rule);
         match tier {
@@ -194,7 +244,7 @@ impl<'c> Ctx<'_, 'c> {
         module: Option<&'c str>,
         plan: Option<&'c str>,
         message: String,
-        remediation: Cow<'c, str>,
+        remediation: impl Into<Fix<'c>>,
     ) {
         let severity = self.severity(rule, tier);
         self.findings.push(Finding {
@@ -204,7 +254,7 @@ impl<'c> Ctx<'_, 'c> {
             module,
             plan,
             message,
-            remediation,
+            remediation: remediation.into(),
             rank: 0,
         });
     }
@@ -244,6 +294,7 @@ pub fn evaluate<'c>(
         classes,
         catalog,
         findings: Vec::new(),
+        fixes: FixCache::default(),
     };
     let organization = organization_checks(&mut cx, mapping);
     let applications = application_checks(&mut cx);
@@ -336,7 +387,7 @@ pub fn evaluate<'c>(
                 }
                 (None, None) => (Coverage::Unknown, "unknown", None),
                 (None, Some(s)) if !s.on => {
-                    let fix = cx.remediation(req.plan, req.sub_plan, sub_id);
+                    let fix = cx.plan_fix(req.plan, req.sub_plan, sub_id);
                     let role = req
                         .role
                         .map(|r| format!(" (needed for its role {r})"))
@@ -372,7 +423,7 @@ pub fn evaluate<'c>(
                                 && weaker(catalog, req.plan, have, Some(need)) =>
                         {
                             let rule = req.weaker_rule.unwrap_or(Rule::ServersP2Required);
-                            let fix = cx.remediation(req.plan, Some(need), sub_id);
+                            let fix = cx.plan_fix(req.plan, Some(need), sub_id);
                             cx.push(
                                 rule,
                                 Some(c.tier),
