@@ -17,7 +17,7 @@ pub type AppId = usize;
 
 /// A string shared by many records (a type, a location, a tag), stored once in [`Strings`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Sym(u32);
+pub struct Sym(std::num::NonZeroU32);
 
 /// The inventory's shared strings. A million resources use a few thousand distinct types,
 /// locations, subscriptions, resource groups and tags: each is kept once.
@@ -33,14 +33,15 @@ impl Strings {
             return *sym;
         }
         let sym =
-            Sym(u32::try_from(self.list.len()).expect("fewer than 4 billion distinct strings"));
+            // Numbered from 1, so that `Option<Sym>` takes no more room than a `Sym`.
+            Sym(std::num::NonZeroU32::new(u32::try_from(self.list.len() + 1).expect("fewer than 4 billion distinct strings")).expect("above zero"));
         self.list.push(text.into());
         self.index.insert(text.into(), sym);
         sym
     }
 
     pub fn get(&self, sym: Sym) -> &str {
-        &self.list[sym.0 as usize]
+        &self.list[sym.0.get() as usize - 1]
     }
 
     /// The symbol of a string already interned.
