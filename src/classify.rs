@@ -149,6 +149,15 @@ type Base = Option<(u8, Why)>;
 pub fn classify(inv: &Inventory, graph: &AssetGraph, catalog: &Catalog) -> Classification {
     let mut warnings = Vec::new();
     let nodes = graph.graph.node_count();
+    // `Classification::node_at` relies on this order.
+    debug_assert!(graph.assets.iter().enumerate().all(|(i, n)| n.index() == i));
+    debug_assert!(
+        graph
+            .applications
+            .iter()
+            .enumerate()
+            .all(|(i, n)| n.index() == inv.assets.len() + i)
+    );
     let (rule_s, rule_i) = rule_values(inv, catalog);
     let mut tags = TagReader::new(catalog);
 
@@ -446,8 +455,25 @@ fn node_id(inv: &Inventory, n: Node) -> &str {
 }
 
 impl Classification {
-    fn at(&self, graph: &AssetGraph, node: usize) -> &Classified {
-        match graph.graph[NodeIndex::new(node)] {
+    /// The node a graph index stands for: the graph holds the assets first, then the
+    /// applications, in inventory order.
+    fn node_at(&self, i: usize) -> Node {
+        if i < self.assets.len() {
+            Node::Asset(i)
+        } else {
+            Node::Application(i - self.assets.len())
+        }
+    }
+
+    fn index_of(&self, node: Node) -> usize {
+        match node {
+            Node::Asset(a) => a,
+            Node::Application(a) => self.assets.len() + a,
+        }
+    }
+
+    fn at(&self, node: usize) -> &Classified {
+        match self.node_at(node) {
             Node::Asset(a) => &self.assets[a],
             Node::Application(a) => &self.applications[a],
         }
@@ -457,13 +483,12 @@ impl Classification {
     pub fn reason<'i>(
         &self,
         inv: &'i Inventory,
-        graph: &AssetGraph,
         catalog: &Catalog,
         node: Node,
         axis: Axis,
     ) -> Reason<'i> {
-        let n = graph.node(node).index();
-        let why = self.at(graph, n).why(axis);
+        let n = self.index_of(node);
+        let why = self.at(n).why(axis);
         let origin_of = |node: Node| match node {
             Node::Asset(a) => inv.assets[a].origin,
             Node::Application(a) => inv.applications[a].origin,
@@ -545,15 +570,15 @@ impl Classification {
                 let _ = catalog;
                 let mut chain = vec![n];
                 let mut cur = n;
-                while let Why::Graph { from, .. } = self.at(graph, cur).why(axis) {
+                while let Why::Graph { from, .. } = self.at(cur).why(axis) {
                     cur = from as usize;
                     chain.push(cur);
-                    if chain.len() > graph.graph.node_count() {
+                    if chain.len() > self.assets.len() + self.applications.len() {
                         break;
                     }
                 }
                 chain.reverse();
-                let label = |i: usize| node_label(inv, graph.graph[NodeIndex::new(i)]);
+                let label = |i: usize| node_label(inv, self.node_at(i));
                 let from_label = label(from as usize);
                 let near = match edge {
                     Edge::Component => format!("component of {from_label}"),
@@ -577,7 +602,7 @@ impl Classification {
                     at: None,
                     path: chain
                         .iter()
-                        .map(|i| node_id(inv, graph.graph[NodeIndex::new(*i)]))
+                        .map(|i| node_id(inv, self.node_at(*i)))
                         .collect(),
                 }
             }
@@ -646,13 +671,7 @@ pub(crate) mod tests {
     /// An axis's reason in words.
     fn reason<'i>(inv: &'i Inventory, c: &Classification, asset: usize, axis: Axis) -> Reason<'i> {
         let catalog = crate::profile::load("standard").unwrap();
-        c.reason(
-            inv,
-            &AssetGraph::build(inv),
-            &catalog,
-            Node::Asset(asset),
-            axis,
-        )
+        c.reason(inv, &catalog, Node::Asset(asset), axis)
     }
 
     #[test]

@@ -37,10 +37,29 @@ pub struct Finding<'c> {
     pub subject: Subject,
     pub module: Option<&'c str>,
     pub plan: Option<&'c str>,
-    pub message: String,
+    pub message: Message<'c>,
     pub remediation: Fix<'c>,
     /// Orders findings of one rule on one subject (use cases in the profile's order).
     pub rank: usize,
+}
+
+/// A finding's message: its text, or what is needed to write it when a report asks (the two
+/// findings a large tenant has by the hundred thousand are kept that way).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message<'c> {
+    Text(String),
+    /// `unclassified-asset` on the finding's asset.
+    Unclassified,
+    /// `defender-plan-off` on the finding's asset, for its plan (and the role needing it).
+    PlanOff {
+        role: Option<&'c str>,
+    },
+}
+
+impl From<String> for Message<'_> {
+    fn from(text: String) -> Self {
+        Message::Text(text)
+    }
 }
 
 /// A finding's remediation: text of its own or the profile's, or one shared by the many
@@ -100,6 +119,35 @@ impl Finding<'_> {
             Subject::Asset(a) => inv.subscription_of(&inv.assets[*a]),
             Subject::Subscription(s, _) => s.as_deref(),
             _ => None,
+        }
+    }
+
+    /// The finding's message in words.
+    pub fn message<'s>(&'s self, inv: &Inventory, classes: &Classification) -> Cow<'s, str> {
+        let asset = self.asset().map(|a| (&inv.assets[a], &classes.assets[a]));
+        match (&self.message, asset) {
+            (Message::Text(t), _) => Cow::Borrowed(t),
+            (Message::Unclassified, Some((a, c))) => Cow::Owned(format!(
+                "{}: nothing classifies it; the profile's default ({} / {}) applies",
+                a.name(),
+                c.sensitivity,
+                c.impact
+            )),
+            (Message::PlanOff { role }, Some((a, c))) => {
+                let sub = inv
+                    .subscription(inv.subscription_of(a))
+                    .map_or("no subscription", |s| s.label());
+                let role = role
+                    .map(|r| format!(" (needed for its role {r})"))
+                    .unwrap_or_default();
+                Cow::Owned(format!(
+                    "{} (tier {}): plan {} is Free in {sub}{role}",
+                    a.name(),
+                    c.tier,
+                    self.plan.unwrap_or("")
+                ))
+            }
+            _ => Cow::Borrowed(""),
         }
     }
 
@@ -243,7 +291,7 @@ impl<'a, 'c> Ctx<'a, 'c> {
         subject: Subject,
         module: Option<&'c str>,
         plan: Option<&'c str>,
-        message: String,
+        message: impl Into<Message<'c>>,
         remediation: impl Into<Fix<'c>>,
     ) {
         let severity = self.severity(rule, tier);
@@ -253,7 +301,7 @@ impl<'a, 'c> Ctx<'a, 'c> {
             subject,
             module,
             plan,
-            message,
+            message: message.into(),
             remediation: remediation.into(),
             rank: 0,
         });
@@ -330,12 +378,7 @@ pub fn evaluate<'c>(
                 Subject::Asset(i),
                 None,
                 None,
-                format!(
-                    "{}: nothing classifies it; the profile's default ({} / {}) applies",
-                    a.name(),
-                    c.sensitivity,
-                    c.impact
-                ),
+                Message::Unclassified,
                 Cow::Borrowed(Rule::UnclassifiedAsset.fix()),
             );
         }
@@ -388,23 +431,13 @@ pub fn evaluate<'c>(
                 (None, None) => (Coverage::Unknown, "unknown", None),
                 (None, Some(s)) if !s.on => {
                     let fix = cx.plan_fix(req.plan, req.sub_plan, sub_id);
-                    let role = req
-                        .role
-                        .map(|r| format!(" (needed for its role {r})"))
-                        .unwrap_or_default();
                     cx.push(
                         Rule::DefenderPlanOff,
                         Some(c.tier),
                         Subject::Asset(i),
                         CLOUD_PLATFORM,
                         Some(req.plan),
-                        format!(
-                            "{} (tier {}): plan {} is Free in {}{role}",
-                            a.name(),
-                            c.tier,
-                            req.plan,
-                            cx.sub_label(sub_id)
-                        ),
+                        Message::PlanOff { role: req.role },
                         fix,
                     );
                     (Coverage::Gap, "off", None)

@@ -28,7 +28,6 @@ use profile::Catalog;
 #[derive(Debug)]
 pub struct Analysis<'c> {
     pub inventory: inventory::Inventory,
-    pub graph: graph::AssetGraph,
     pub classification: classify::Classification,
     pub mapping: map::Mapping<'c>,
     pub evaluation: evaluate::Evaluation<'c>,
@@ -61,6 +60,8 @@ pub fn analyze_with<'c>(
     let graph = graph::AssetGraph::build(&inventory);
     lap("graph");
     let classification = classify::classify(&inventory, &graph, catalog);
+    // The reports need the classification, not the graph's edges: free them now.
+    drop(graph);
     lap("classify");
     let mapping = map::map(&inventory, &classification, catalog);
     lap("map");
@@ -72,7 +73,6 @@ pub fn analyze_with<'c>(
     warnings.dedup();
     Ok(Analysis {
         inventory,
-        graph,
         classification,
         mapping,
         evaluation,

@@ -3,6 +3,7 @@
 
 pub mod table;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -180,7 +181,7 @@ pub struct FindingRow<'a> {
     pub subscription: Option<&'a str>,
     pub module: Option<&'a str>,
     pub plan: Option<&'a str>,
-    pub message: &'a str,
+    pub message: Cow<'a, str>,
     pub remediation: &'a str,
     pub fingerprint: String,
 }
@@ -387,7 +388,7 @@ impl<'a, 'c> Report<'a, 'c> {
         let a = self.analysis;
         let reason = |axis| {
             a.classification
-                .reason(&a.inventory, &a.graph, self.catalog, node, axis)
+                .reason(&a.inventory, self.catalog, node, axis)
         };
         Reasons {
             sensitivity: reason(Axis::Sensitivity),
@@ -501,7 +502,7 @@ impl<'a, 'c> Report<'a, 'c> {
             subscription: f.subscription(inv),
             module: f.module,
             plan: f.plan,
-            message: &f.message,
+            message: f.message(inv, &an.classification),
             remediation: &f.remediation,
             fingerprint: f.fingerprint(inv),
         })
@@ -589,7 +590,7 @@ impl<'a, 'c> Report<'a, 'c> {
             subscription: f.subscription(inv),
             module: f.module,
             plan: f.plan,
-            message: &f.message,
+            message: f.message(inv, &an.classification),
             remediation: &f.remediation,
             fingerprint: f.fingerprint(inv),
         }

@@ -203,7 +203,7 @@ fn findings(out: &mut String, r: &Report<'_, '_>, style: Style) {
             severity_cell(f.severity),
             Cell::new(f.rule),
             Cell::new(concerns(&f, r)),
-            Cell::new(clean(f.message)),
+            Cell::new(clean(&f.message)),
         ]);
     }
     keep_whole(&mut t, &[0, 1, 2]);
