@@ -161,40 +161,38 @@ pub fn classify(inv: &Inventory, graph: &AssetGraph, catalog: &Catalog) -> Class
     let (rule_s, rule_i) = rule_values(inv, catalog);
     let mut tags = TagReader::new(catalog);
 
-    let mut explicit_s: Vec<Base> = vec![None; nodes];
-    let mut explicit_i: Vec<Base> = vec![None; nodes];
-    let mut typed_s: Vec<Base> = vec![None; nodes];
-    let mut typed_i: Vec<Base> = vec![None; nodes];
+    // One base value per node and axis: an explicit one, else the type's default (marked
+    // `Why::TypeDefault`, seeded after the explicit ones at each level).
+    let mut base_s: Vec<Base> = vec![None; nodes];
+    let mut base_i: Vec<Base> = vec![None; nodes];
 
     for (i, asset) in inv.assets.iter().enumerate() {
         let n = graph.assets[i].index();
         let (tag_s, tag_i) = tags.read(inv, asset);
-        explicit_s[n] = asset
+        let defaults = inv
+            .resource_type(catalog, asset)
+            .and_then(|t| t.defaults)
+            .unwrap_or_default();
+        base_s[n] = asset
             .declared
             .sensitivity
             .map(|s| (s as u8, Why::Overlay))
-            .or(rule_s[i])
-            .or(tag_s);
-        explicit_i[n] = asset
+            .or(rule_s.get(i).copied().flatten())
+            .or(tag_s)
+            .or(defaults.sensitivity.map(|s| (s as u8, Why::TypeDefault)));
+        base_i[n] = asset
             .declared
             .impact
             .map(|v| (v as u8, Why::Overlay))
-            .or(rule_i[i])
-            .or(tag_i);
-        // The type's default counts only where nothing explicit classifies the asset.
-        if let Some(defaults) = inv.resource_type(catalog, asset).and_then(|t| t.defaults) {
-            if explicit_s[n].is_none() {
-                typed_s[n] = defaults.sensitivity.map(|s| (s as u8, Why::TypeDefault));
-            }
-            if explicit_i[n].is_none() {
-                typed_i[n] = defaults.impact.map(|v| (v as u8, Why::TypeDefault));
-            }
-        }
+            .or(rule_i.get(i).copied().flatten())
+            .or(tag_i)
+            .or(defaults.impact.map(|v| (v as u8, Why::TypeDefault)));
     }
+    drop((rule_s, rule_i));
     for (i, app) in inv.applications.iter().enumerate() {
         let n = graph.applications[i].index();
-        explicit_s[n] = app.declared.sensitivity.map(|s| (s as u8, Why::Overlay));
-        explicit_i[n] = app.declared.impact.map(|v| (v as u8, Why::Overlay));
+        base_s[n] = app.declared.sensitivity.map(|s| (s as u8, Why::Overlay));
+        base_i[n] = app.declared.impact.map(|v| (v as u8, Why::Overlay));
     }
 
     for ((key, value), (count, origin)) in tags.problems {
@@ -208,8 +206,10 @@ pub fn classify(inv: &Inventory, graph: &AssetGraph, catalog: &Catalog) -> Class
     }
 
     let default = catalog.default_classification();
-    let sens = propagate(graph, &explicit_s, &typed_s, default.sensitivity as u8);
-    let imp = propagate(graph, &explicit_i, &typed_i, default.impact as u8);
+    let sens = propagate(graph, &base_s, default.sensitivity as u8);
+    drop(base_s);
+    let imp = propagate(graph, &base_i, default.impact as u8);
+    drop(base_i);
     let make = |n: usize| {
         let (s, sw) = sens[n];
         let (i, iw) = imp[n];
@@ -250,11 +250,11 @@ pub fn classify(inv: &Inventory, graph: &AssetGraph, catalog: &Catalog) -> Class
 /// For each asset, the first classify rule that sets each axis. Rules are matched once each
 /// (through the asset index), not once per asset.
 fn rule_values(inv: &Inventory, catalog: &Catalog) -> (Vec<Base>, Vec<Base>) {
+    if inv.classify_rules.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
     let mut sens: Vec<Base> = vec![None; inv.assets.len()];
     let mut imp: Vec<Base> = vec![None; inv.assets.len()];
-    if inv.classify_rules.is_empty() {
-        return (sens, imp);
-    }
     let index = AssetIndex::new(inv);
     for (r, rule) in inv.classify_rules.iter().enumerate() {
         let why = Why::Rule(r as u32);
@@ -402,15 +402,16 @@ fn tag_level(catalog: &Catalog, sensitivity: bool, value: &str) -> Option<u8> {
 /// Final value and reason per node: the highest base value among the node and every node with
 /// a path to it. Levels are visited from the highest down, each node settled once, so loops
 /// end by themselves.
-fn propagate(graph: &AssetGraph, explicit: &[Base], typed: &[Base], default: u8) -> Vec<(u8, Why)> {
+fn propagate(graph: &AssetGraph, bases: &[Base], default: u8) -> Vec<(u8, Why)> {
     let g = &graph.graph;
     let mut settled: Vec<Option<(u8, Why)>> = vec![None; g.node_count()];
     let mut queue = VecDeque::new();
     for level in (0..LEVELS).rev() {
-        for seeds in [explicit, typed] {
-            for (i, base) in seeds.iter().enumerate() {
+        for typed in [false, true] {
+            for (i, base) in bases.iter().enumerate() {
                 if let Some((l, why)) = base
                     && *l == level
+                    && (*why == Why::TypeDefault) == typed
                     && settled[i].is_none()
                 {
                     settled[i] = Some((level, *why));

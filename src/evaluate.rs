@@ -167,13 +167,31 @@ impl Finding<'_> {
     }
 }
 
+/// Whether a plan is on, off, or not known, in a byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switch {
+    On,
+    Off,
+    Unknown,
+}
+
+impl Switch {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Switch::On => "on",
+            Switch::Off => "off",
+            Switch::Unknown => "unknown",
+        }
+    }
+}
+
 /// How one plan an asset needs stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanCheck<'c> {
     pub plan: &'c str,
     pub required_sub_plan: Option<&'c str>,
     /// `on`, `off` or `unknown`.
-    pub state: &'static str,
+    pub state: Switch,
     /// The sub-plan in use, spelled as the profile spells it (borrowed) where it knows it.
     pub sub_plan: Option<Cow<'c, str>>,
     pub coverage: Coverage,
@@ -362,7 +380,7 @@ pub fn evaluate<'c>(
         let c = &classes.assets[i];
         let sub_id = inv.subscription_of(a);
         let sub = inv.subscription(sub_id);
-        if m.class.is_none() {
+        if !m.known_type() {
             let t = inv.type_of(a);
             unknown_types
                 .entry(t.to_ascii_lowercase())
@@ -424,11 +442,14 @@ pub fn evaluate<'c>(
                     );
                     (
                         Coverage::Gap,
-                        s.map_or("unknown", |s| if s.on { "on" } else { "off" }),
+                        s.map_or(
+                            Switch::Unknown,
+                            |s| if s.on { Switch::On } else { Switch::Off },
+                        ),
                         s.and_then(|s| sub_plan_name(catalog, req.plan, s.sub_plan.as_deref())),
                     )
                 }
-                (None, None) => (Coverage::Unknown, "unknown", None),
+                (None, None) => (Coverage::Unknown, Switch::Unknown, None),
                 (None, Some(s)) if !s.on => {
                     let fix = cx.plan_fix(req.plan, req.sub_plan, sub_id);
                     cx.push(
@@ -440,7 +461,7 @@ pub fn evaluate<'c>(
                         Message::PlanOff { role: req.role },
                         fix,
                     );
-                    (Coverage::Gap, "off", None)
+                    (Coverage::Gap, Switch::Off, None)
                 }
                 (None, Some(s)) => {
                     let effective = sub_plan_name(catalog, req.plan, s.sub_plan.as_deref())
@@ -475,7 +496,7 @@ pub fn evaluate<'c>(
                         }
                         _ => Coverage::Covered,
                     };
-                    (coverage, "on", effective)
+                    (coverage, Switch::On, effective)
                 }
             };
             plans.push(PlanCheck {
@@ -486,7 +507,7 @@ pub fn evaluate<'c>(
                 coverage,
             });
         }
-        let coverage = if m.class.is_none() {
+        let coverage = if !m.known_type() {
             Coverage::Unknown
         } else if plans.is_empty() {
             Coverage::NotApplicable
@@ -628,9 +649,11 @@ impl Evaluation<'_> {
             // The endpoint sensor comes with the asset's own server plan (its type's, listed
             // first), whatever the sub-plan; a role's extra plan does not deliver it.
             _ if module == "endpoint" => match plans.plans.first() {
-                Some(p) if p.state == "on" && p.coverage != Coverage::Unknown => Coverage::Covered,
-                Some(p) if p.state == "on" => Coverage::Unknown,
-                Some(p) if p.state == "off" => Coverage::Gap,
+                Some(p) if p.state == Switch::On && p.coverage != Coverage::Unknown => {
+                    Coverage::Covered
+                }
+                Some(p) if p.state == Switch::On => Coverage::Unknown,
+                Some(p) if p.state == Switch::Off => Coverage::Gap,
                 Some(_) => Coverage::Unknown,
                 None => plans.coverage,
             },

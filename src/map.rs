@@ -61,11 +61,25 @@ impl ModuleSet {
 #[derive(Debug, Clone)]
 pub struct Mapped<'c> {
     /// `None` when the profile does not know the type.
-    pub class: Option<&'c str>,
+    /// The class, by its place in the profile (`None` when the profile does not know the
+    /// type); [`Mapped::class`] gives its id.
+    pub class_index: Option<u16>,
     pub not_applicable: bool,
     pub modules: ModuleSet,
     pub requirements: Box<[Requirement<'c>]>,
     pub uncovered: Box<[Uncovered<'c>]>,
+}
+
+impl<'c> Mapped<'c> {
+    /// The asset's class id, `None` when the profile does not know its type.
+    pub fn class(&self, catalog: &'c Catalog) -> Option<&'c str> {
+        self.class_index
+            .map(|i| catalog.profile.classes[i as usize].id.as_str())
+    }
+
+    pub fn known_type(&self) -> bool {
+        self.class_index.is_some()
+    }
 }
 
 #[derive(Debug)]
@@ -110,7 +124,7 @@ pub fn map<'c>(inv: &Inventory, classes: &Classification, catalog: &'c Catalog) 
     {
         Archetype::SaasProvider
     } else if assets.iter().any(|m| {
-        m.class
+        m.class(catalog)
             .and_then(|c| catalog.class(c))
             .is_some_and(|c| c.app_platform)
     }) {
@@ -182,7 +196,7 @@ fn map_asset<'c>(
     }
     let Some(rt) = inv.resource_type(catalog, a) else {
         return Mapped {
-            class: None,
+            class_index: None,
             not_applicable: false,
             modules,
             requirements: Box::new([]),
@@ -226,7 +240,7 @@ fn map_asset<'c>(
         }
     }
     Mapped {
-        class: Some(&rt.class),
+        class_index: catalog.class_index(&rt.class).map(|i| i as u16),
         not_applicable: not_applicable && requirements.is_empty(),
         modules,
         requirements: requirements.into_boxed_slice(),

@@ -410,6 +410,11 @@ impl Catalog {
         self.classes.get(id).map(|i| &self.profile.classes[*i])
     }
 
+    /// A class's place in `profile.classes`.
+    pub fn class_index(&self, id: &str) -> Option<usize> {
+        self.classes.get(id).copied()
+    }
+
     pub fn module(&self, id: &str) -> Option<&Module> {
         self.modules.get(id).map(|i| &self.profile.modules[*i])
     }

@@ -408,7 +408,7 @@ impl<'a, 'c> Report<'a, 'c> {
             id: &a.id,
             name: a.name(),
             type_name: inv.type_of(a),
-            class: m.class,
+            class: m.class(self.catalog),
             subscription: inv.subscription_of(a),
             resource_group: inv.opt(a.resource_group),
             sensitivity: c.sensitivity,
@@ -429,7 +429,7 @@ impl<'a, 'c> Report<'a, 'c> {
                 .map(|p| PlanRow {
                     plan: p.plan,
                     required_sub_plan: p.required_sub_plan,
-                    state: p.state,
+                    state: p.state.as_str(),
                     sub_plan: p.sub_plan.as_deref(),
                     coverage: p.coverage,
                 })
