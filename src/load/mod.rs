@@ -280,6 +280,8 @@ struct Builder<'a> {
     /// Clusters and the (subscription, lower-cased resource group) of their nodes.
     node_groups: Vec<(AssetId, Sym, String)>,
     unknown_plans: BTreeSet<String>,
+    /// The subscription id text of the last row, and its symbol.
+    last_subscription: Option<(Box<str>, Sym)>,
     /// Resource Graph pages read, to tell a missing page from the last one of a query.
     pages: Vec<(String, resources::PageInfo)>,
     /// Exported assets by a hash of their lower-cased name, built when an overlay needs it.
@@ -303,6 +305,7 @@ impl<'a> Builder<'a> {
             node_groups: Vec::new(),
             unknown_plans: BTreeSet::new(),
             pages: Vec::new(),
+            last_subscription: None,
             names: None,
             asset_seen: HashMap::default(),
             app_seen: HashMap::default(),
@@ -447,7 +450,15 @@ impl<'a> Builder<'a> {
             return Row::Duplicate;
         }
         let subscription = match raw.subscription_id.as_deref().filter(|s| !s.is_empty()) {
-            Some(s) => Some(self.subscription_sym(s)),
+            // Rows come grouped by subscription: the last one is usually the same.
+            Some(s) => match &self.last_subscription {
+                Some((text, sym)) if **text == *s => Some(*sym),
+                _ => {
+                    let sym = self.subscription_sym(s);
+                    self.last_subscription = Some((s.into(), sym));
+                    Some(sym)
+                }
+            },
             None => exports::subscription_of(id).map(|s| self.subscription_sym(&s)),
         };
         let group: Option<Cow<'_, str>> = raw
@@ -1395,19 +1406,24 @@ fn id_segment(id: &str, key: &str) -> Option<String> {
 /// `.../servers/sql1`; an extension resource (`.../vaults/v1/providers/X/y/z`) has the resource
 /// it extends.
 fn parent_of(id: &str) -> Option<String> {
-    let parts: Vec<&str> = id.trim_end_matches('/').split('/').collect();
-    let last_providers = parts
-        .iter()
-        .rposition(|p| p.eq_ignore_ascii_case("providers"))?;
-    let after = parts.len() - last_providers - 1;
+    let id = id.trim_end_matches('/');
+    // Byte offsets of the slashes, from the end, found without splitting the id.
+    let slashes: Vec<usize> = id.match_indices('/').map(|(i, _)| i).collect();
+    let segment = |k: usize| {
+        let start = slashes[k] + 1;
+        let end = slashes.get(k + 1).copied().unwrap_or(id.len());
+        &id[start..end]
+    };
+    let last_providers = (0..slashes.len())
+        .rev()
+        .find(|k| segment(*k).eq_ignore_ascii_case("providers"))?;
+    let after = slashes.len() - last_providers - 1;
     if after >= 5 && after % 2 == 1 {
-        Some(parts[..parts.len() - 2].join("/"))
+        Some(id[..slashes[slashes.len() - 2]].to_owned())
     } else if after == 3
-        && parts[..last_providers]
-            .iter()
-            .any(|p| p.eq_ignore_ascii_case("providers"))
+        && (0..last_providers).any(|k| segment(k).eq_ignore_ascii_case("providers"))
     {
-        Some(parts[..last_providers].join("/"))
+        Some(id[..slashes[last_providers]].to_owned())
     } else {
         None
     }
