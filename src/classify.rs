@@ -32,6 +32,20 @@ pub enum Source {
     Default,
 }
 
+impl Source {
+    /// The name the JSON report uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Overlay => "overlay",
+            Source::Rule => "rule",
+            Source::Tag => "tag",
+            Source::Graph => "graph",
+            Source::TypeDefault => "type-default",
+            Source::Default => "default",
+        }
+    }
+}
+
 /// Why an axis has its value, in compact form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Why {

@@ -559,14 +559,21 @@ impl<'a, 'c> Report<'a, 'c> {
             write_value(out, &self.summary)?;
         }
         if key(out, "assets")? {
-            write_rows(out, &self.order, |i| self.asset(*i))?;
+            write_rows(out, &self.order, |i, buf, _| {
+                fast::asset(buf, &self.asset(*i));
+                Ok(())
+            })?;
         }
         if key(out, "applications")? {
-            write_rows(out, &self.app_order, |i| self.application(*i))?;
+            write_rows(out, &self.app_order, |i, buf, scratch| {
+                serde_row(self.application(*i), buf, scratch)
+            })?;
         }
         if key(out, "findings")? {
             let all: Vec<usize> = (0..self.analysis.evaluation.findings.len()).collect();
-            write_rows(out, &all, |i| self.finding(*i))?;
+            write_rows(out, &all, |i, buf, scratch| {
+                serde_row(self.finding(*i), buf, scratch)
+            })?;
         }
         if key(out, "plan")? {
             write_value(out, &self.plan)?;
@@ -597,6 +604,79 @@ impl<'a, 'c> Report<'a, 'c> {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hand-written asset rows are what serde_json writes, whatever the text holds.
+    #[test]
+    fn fast_asset_rows_match_serde() {
+        let reason = |text: &'static str, at: Option<&str>, path: Vec<&'static str>| Reason {
+            source: crate::classify::Source::Graph,
+            text: Cow::Borrowed(text),
+            at: at.map(str::to_owned),
+            path,
+        };
+        let rows = [
+            AssetRow {
+                id: "/subscriptions/s/resourceGroups/g/providers/P/t/n\"quote\"",
+                name: "tab\there \u{1} é \\ back",
+                type_name: "P/t",
+                class: None,
+                subscription: Some("s"),
+                resource_group: None,
+                sensitivity: Sensitivity::Restricted,
+                impact: Impact::Low,
+                tier: Tier(1),
+                reasons: Reasons {
+                    sensitivity: reason("line\nbreak", Some("o.yaml:3:5"), vec!["a", "b\"c"]),
+                    impact: reason("plain", None, vec![]),
+                },
+                modules: vec![ModuleCoverage {
+                    id: "mdr-24x7",
+                    coverage: Coverage::Covered,
+                }],
+                plan: vec![PlanRow {
+                    plan: "VirtualMachines",
+                    required_sub_plan: Some("P2"),
+                    state: "on",
+                    sub_plan: None,
+                    coverage: Coverage::Gap,
+                }],
+                coverage: Coverage::Gap,
+            },
+            AssetRow {
+                id: "x",
+                name: "x",
+                type_name: "t",
+                class: Some("server"),
+                subscription: None,
+                resource_group: Some("g"),
+                sensitivity: Sensitivity::Public,
+                impact: Impact::Critical,
+                tier: Tier(4),
+                reasons: Reasons {
+                    sensitivity: reason("a", None, vec![]),
+                    impact: reason("b", None, vec![]),
+                },
+                modules: vec![],
+                plan: vec![],
+                coverage: Coverage::NotApplicable,
+            },
+        ];
+        for row in &rows {
+            let mut by_hand = Vec::new();
+            fast::asset(&mut by_hand, row);
+            let (mut by_serde, mut scratch) = (Vec::new(), Vec::new());
+            serde_row(row, &mut by_serde, &mut scratch).unwrap();
+            assert_eq!(
+                String::from_utf8(by_hand).unwrap(),
+                String::from_utf8(by_serde).unwrap()
+            );
+        }
+    }
+}
+
 /// Writes a value as pretty JSON one level in (its lines indented by two spaces).
 fn write_value<T: Serialize>(out: &mut dyn std::io::Write, value: &T) -> std::io::Result<()> {
     let text = serde_json::to_vec_pretty(value).map_err(std::io::Error::from)?;
@@ -620,10 +700,9 @@ fn write_indented(out: &mut dyn std::io::Write, text: &[u8], indent: &[u8]) -> s
 /// Rows per block: each block is put into JSON on two threads, then written in order.
 const BLOCK: usize = 4096;
 
-/// Appends rows as pretty JSON two levels in, each after `,` and a new line.
-fn render_rows<K, T: Serialize>(
-    part: &[K],
-    row: &impl Fn(&K) -> T,
+/// Appends one row as pretty JSON two levels in, through serde.
+fn serde_row<T: Serialize>(
+    row: T,
     buf: &mut Vec<u8>,
     scratch: &mut Vec<u8>,
 ) -> std::io::Result<()> {
@@ -631,23 +710,34 @@ fn render_rows<K, T: Serialize>(
     // the arrays' own brackets are cut off again.
     const HEAD: usize = b"[\n  [\n    ".len();
     const TAIL: usize = b"\n  ]\n]".len();
+    scratch.clear();
+    serde_json::to_writer_pretty(&mut *scratch, &[[row]]).map_err(std::io::Error::from)?;
+    buf.extend_from_slice(&scratch[HEAD..scratch.len() - TAIL]);
+    Ok(())
+}
+
+/// Appends rows, each after `,` and a new line.
+fn render_rows<K>(
+    part: &[K],
+    render: &impl Fn(&K, &mut Vec<u8>, &mut Vec<u8>) -> std::io::Result<()>,
+    buf: &mut Vec<u8>,
+    scratch: &mut Vec<u8>,
+) -> std::io::Result<()> {
     for (n, k) in part.iter().enumerate() {
         if n > 0 {
             buf.push(b',');
         }
         buf.extend_from_slice(b"\n    ");
-        scratch.clear();
-        serde_json::to_writer_pretty(&mut *scratch, &[[row(k)]]).map_err(std::io::Error::from)?;
-        buf.extend_from_slice(&scratch[HEAD..scratch.len() - TAIL]);
+        render(k, buf, scratch)?;
     }
     Ok(())
 }
 
-/// Writes a list of rows as pretty JSON two levels in, building the rows from `keys`.
-fn write_rows<K: Sync, T: Serialize>(
+/// Writes a list of rows as pretty JSON two levels in; `render` appends the row for a key.
+fn write_rows<K: Sync>(
     out: &mut dyn std::io::Write,
     keys: &[K],
-    row: impl Fn(&K) -> T + Sync,
+    render: impl Fn(&K, &mut Vec<u8>, &mut Vec<u8>) -> std::io::Result<()> + Sync,
 ) -> std::io::Result<()> {
     if keys.is_empty() {
         return out.write_all(b"[]");
@@ -664,8 +754,8 @@ fn write_rows<K: Sync, T: Serialize>(
         right_buf.clear();
         let (mine, other) = std::thread::scope(|scope| {
             let other =
-                scope.spawn(|| render_rows(right, &row, &mut right_buf, &mut right_scratch));
-            let mine = render_rows(left, &row, &mut left_buf, &mut left_scratch);
+                scope.spawn(|| render_rows(right, &render, &mut right_buf, &mut right_scratch));
+            let mine = render_rows(left, &render, &mut left_buf, &mut left_scratch);
             (
                 mine,
                 other
@@ -682,6 +772,171 @@ fn write_rows<K: Sync, T: Serialize>(
         out.write_all(&right_buf)?;
     }
     out.write_all(b"\n  ]")
+}
+
+/// JSON writing by hand for the one list that runs to a million rows, byte for byte what
+/// serde_json's pretty printer writes for [`AssetRow`] at that depth (a test holds it to that).
+mod fast {
+    use super::{AssetRow, Reason};
+
+    /// A JSON string, escaped as serde_json escapes.
+    pub fn string(buf: &mut Vec<u8>, s: &str) {
+        buf.push(b'"');
+        let bytes = s.as_bytes();
+        if !bytes.iter().any(|b| *b < 0x20 || *b == b'"' || *b == b'\\') {
+            buf.extend_from_slice(bytes);
+        } else {
+            for &b in bytes {
+                match b {
+                    b'"' => buf.extend_from_slice(b"\\\""),
+                    b'\\' => buf.extend_from_slice(b"\\\\"),
+                    b'\n' => buf.extend_from_slice(b"\\n"),
+                    b'\r' => buf.extend_from_slice(b"\\r"),
+                    b'\t' => buf.extend_from_slice(b"\\t"),
+                    0x08 => buf.extend_from_slice(b"\\b"),
+                    0x0c => buf.extend_from_slice(b"\\f"),
+                    b if b < 0x20 => {
+                        const HEX: &[u8; 16] = b"0123456789abcdef";
+                        buf.extend_from_slice(b"\\u00");
+                        buf.push(HEX[(b >> 4) as usize]);
+                        buf.push(HEX[(b & 0xf) as usize]);
+                    }
+                    b => buf.push(b),
+                }
+            }
+        }
+        buf.push(b'"');
+    }
+
+    fn opt(buf: &mut Vec<u8>, s: Option<&str>) {
+        match s {
+            Some(s) => string(buf, s),
+            None => buf.extend_from_slice(b"null"),
+        }
+    }
+
+    /// `"key": ` on a new line at `indent` spaces, after a comma unless it is the first.
+    fn key(buf: &mut Vec<u8>, first: bool, indent: usize, name: &str) {
+        if !first {
+            buf.push(b',');
+        }
+        buf.push(b'\n');
+        buf.resize(buf.len() + indent, b' ');
+        buf.push(b'"');
+        buf.extend_from_slice(name.as_bytes());
+        buf.extend_from_slice(b"\": ");
+    }
+
+    fn close(buf: &mut Vec<u8>, indent: usize, bracket: u8) {
+        buf.push(b'\n');
+        buf.resize(buf.len() + indent, b' ');
+        buf.push(bracket);
+    }
+
+    fn reason(buf: &mut Vec<u8>, r: &Reason<'_>) {
+        buf.push(b'{');
+        key(buf, true, 10, "source");
+        string(buf, r.source.as_str());
+        key(buf, false, 10, "text");
+        string(buf, &r.text);
+        if let Some(at) = &r.at {
+            key(buf, false, 10, "at");
+            string(buf, at);
+        }
+        if !r.path.is_empty() {
+            key(buf, false, 10, "path");
+            buf.push(b'[');
+            for (i, p) in r.path.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                buf.push(b'\n');
+                buf.resize(buf.len() + 12, b' ');
+                string(buf, p);
+            }
+            close(buf, 10, b']');
+        }
+        close(buf, 8, b'}');
+    }
+
+    /// An asset row, starting at its `{` (its line's indent is the caller's).
+    pub fn asset(buf: &mut Vec<u8>, a: &AssetRow<'_>) {
+        buf.push(b'{');
+        key(buf, true, 6, "id");
+        string(buf, a.id);
+        key(buf, false, 6, "name");
+        string(buf, a.name);
+        key(buf, false, 6, "type");
+        string(buf, a.type_name);
+        key(buf, false, 6, "class");
+        opt(buf, a.class);
+        key(buf, false, 6, "subscription");
+        opt(buf, a.subscription);
+        key(buf, false, 6, "resource_group");
+        opt(buf, a.resource_group);
+        key(buf, false, 6, "sensitivity");
+        string(buf, a.sensitivity.as_str());
+        key(buf, false, 6, "impact");
+        string(buf, a.impact.as_str());
+        key(buf, false, 6, "tier");
+        buf.extend_from_slice(a.tier.0.to_string().as_bytes());
+        key(buf, false, 6, "reasons");
+        buf.push(b'{');
+        key(buf, true, 8, "sensitivity");
+        reason(buf, &a.reasons.sensitivity);
+        key(buf, false, 8, "impact");
+        reason(buf, &a.reasons.impact);
+        close(buf, 6, b'}');
+        key(buf, false, 6, "modules");
+        if a.modules.is_empty() {
+            buf.extend_from_slice(b"[]");
+        } else {
+            buf.push(b'[');
+            for (i, m) in a.modules.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                buf.push(b'\n');
+                buf.resize(buf.len() + 8, b' ');
+                buf.push(b'{');
+                key(buf, true, 10, "id");
+                string(buf, m.id);
+                key(buf, false, 10, "coverage");
+                string(buf, m.coverage.as_str());
+                close(buf, 8, b'}');
+            }
+            close(buf, 6, b']');
+        }
+        key(buf, false, 6, "plan");
+        if a.plan.is_empty() {
+            buf.extend_from_slice(b"[]");
+        } else {
+            buf.push(b'[');
+            for (i, p) in a.plan.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                buf.push(b'\n');
+                buf.resize(buf.len() + 8, b' ');
+                buf.push(b'{');
+                key(buf, true, 10, "plan");
+                string(buf, p.plan);
+                key(buf, false, 10, "required_sub_plan");
+                opt(buf, p.required_sub_plan);
+                key(buf, false, 10, "state");
+                string(buf, p.state);
+                key(buf, false, 10, "sub_plan");
+                opt(buf, p.sub_plan);
+                key(buf, false, 10, "coverage");
+                string(buf, p.coverage.as_str());
+                close(buf, 8, b'}');
+            }
+            close(buf, 6, b']');
+        }
+        key(buf, false, 6, "coverage");
+        string(buf, a.coverage.as_str());
+        close(buf, 4, b'}');
+    }
 }
 
 /// Compares without ASCII case. Ids share long prefixes (`/subscriptions/<id>/resourceGroups/`),
