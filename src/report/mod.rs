@@ -571,8 +571,9 @@ impl<'a, 'c> Report<'a, 'c> {
         }
         if key(out, "findings")? {
             let all: Vec<usize> = (0..self.analysis.evaluation.findings.len()).collect();
-            write_rows(out, &all, |i, buf, scratch| {
-                serde_row(self.finding(*i), buf, scratch)
+            write_rows(out, &all, |i, buf, _| {
+                fast::finding(buf, &self.finding(*i));
+                Ok(())
             })?;
         }
         if key(out, "plan")? {
@@ -664,6 +665,27 @@ mod tests {
                 coverage: Coverage::NotApplicable,
             },
         ];
+        let finding = FindingRow {
+            rule: "defender-plan-off",
+            severity: Severity::High,
+            asset: Some("a\"b"),
+            application: None,
+            subscription: Some("s"),
+            module: Some("cloud-platform"),
+            plan: None,
+            message: Cow::Borrowed("two\nlines"),
+            remediation: "az security pricing create",
+            fingerprint: "00ff".into(),
+        };
+        let mut by_hand = Vec::new();
+        fast::finding(&mut by_hand, &finding);
+        let (mut by_serde, mut scratch) = (Vec::new(), Vec::new());
+        serde_row(&finding, &mut by_serde, &mut scratch).unwrap();
+        assert_eq!(
+            String::from_utf8(by_hand).unwrap(),
+            String::from_utf8(by_serde).unwrap()
+        );
+
         for row in &rows {
             let mut by_hand = Vec::new();
             fast::asset(&mut by_hand, row);
@@ -777,7 +799,7 @@ fn write_rows<K: Sync>(
 /// JSON writing by hand for the one list that runs to a million rows, byte for byte what
 /// serde_json's pretty printer writes for [`AssetRow`] at that depth (a test holds it to that).
 mod fast {
-    use super::{AssetRow, Reason};
+    use super::{AssetRow, FindingRow, Reason};
 
     /// A JSON string, escaped as serde_json escapes.
     pub fn string(buf: &mut Vec<u8>, s: &str) {
@@ -857,6 +879,32 @@ mod fast {
             close(buf, 10, b']');
         }
         close(buf, 8, b'}');
+    }
+
+    /// A finding row, starting at its `{`.
+    pub fn finding(buf: &mut Vec<u8>, f: &FindingRow<'_>) {
+        buf.push(b'{');
+        key(buf, true, 6, "rule");
+        string(buf, f.rule);
+        key(buf, false, 6, "severity");
+        string(buf, f.severity.as_str());
+        key(buf, false, 6, "asset");
+        opt(buf, f.asset);
+        key(buf, false, 6, "application");
+        opt(buf, f.application);
+        key(buf, false, 6, "subscription");
+        opt(buf, f.subscription);
+        key(buf, false, 6, "module");
+        opt(buf, f.module);
+        key(buf, false, 6, "plan");
+        opt(buf, f.plan);
+        key(buf, false, 6, "message");
+        string(buf, &f.message);
+        key(buf, false, 6, "remediation");
+        string(buf, f.remediation);
+        key(buf, false, 6, "fingerprint");
+        string(buf, &f.fingerprint);
+        close(buf, 4, b'}');
     }
 
     /// An asset row, starting at its `{` (its line's indent is the caller's).
