@@ -336,6 +336,12 @@ impl<'a, 'c> Ctx<'a, 'c> {
 const CLOUD_PLATFORM: Option<&str> = Some("cloud-platform");
 const CUSTOM_APPLICATION: Option<&str> = Some("custom-application");
 
+/// Subscriptions already looked up, by symbol.
+type SubCache<'i> = rustc_hash::FxHashMap<
+    Option<crate::inventory::Sym>,
+    Option<&'i crate::inventory::Subscription>,
+>;
+
 /// Plan states already looked up, by subscription symbol and plan.
 type StateCache<'i, 'p> = std::collections::HashMap<
     (Option<crate::inventory::Sym>, &'p str),
@@ -366,6 +372,7 @@ pub fn evaluate<'c>(
     let applications = application_checks(&mut cx);
 
     let mut states: StateCache<'_, '_> = std::collections::HashMap::new();
+    let mut subs: SubCache<'_> = SubCache::default();
     // Accumulated by symbol (no text copied per asset), then keyed by subscription id.
     let mut by_sym: std::collections::HashMap<
         (Option<crate::inventory::Sym>, &'c str),
@@ -379,7 +386,9 @@ pub fn evaluate<'c>(
         let m = &mapping.assets[i];
         let c = &classes.assets[i];
         let sub_id = inv.subscription_of(a);
-        let sub = inv.subscription(sub_id);
+        let sub = *subs
+            .entry(a.subscription)
+            .or_insert_with(|| inv.subscription(sub_id));
         if !m.known_type() {
             let t = inv.type_of(a);
             unknown_types

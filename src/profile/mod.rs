@@ -51,6 +51,8 @@ pub struct Catalog {
     types: HashMap<String, usize>,
     aliases: HashMap<String, usize>,
     plans: HashMap<String, usize>,
+    /// Plans by their name as the profile spells it.
+    plan_names: HashMap<String, usize>,
     classes: HashMap<String, usize>,
     modules: HashMap<String, usize>,
     roles: HashMap<String, usize>,
@@ -343,6 +345,7 @@ impl Catalog {
             }),
             aliases,
             plans: index(&profile.plans, |p| p.name.to_ascii_lowercase()),
+            plan_names: index(&profile.plans, |p| p.name.clone()),
             classes: index(&profile.classes, |c| c.id.clone()),
             modules: index(&profile.modules, |m| m.id.clone()),
             roles: index(&profile.roles, |r| r.id.clone()),
@@ -397,9 +400,12 @@ impl Catalog {
     }
 
     pub fn plan(&self, name: &str) -> Option<&Plan> {
-        self.plans
-            .get(&name.to_ascii_lowercase())
-            .map(|i| &self.profile.plans[*i])
+        // Most look-ups use the profile's own spelling: no need to fold the case then.
+        let i = match self.plan_names.get(name) {
+            Some(i) => Some(i),
+            None => self.plans.get(&name.to_ascii_lowercase()),
+        };
+        i.map(|i| &self.profile.plans[*i])
     }
 
     pub fn plan_names(&self) -> impl Iterator<Item = &str> + Clone {
