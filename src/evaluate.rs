@@ -228,6 +228,8 @@ pub struct Evaluation<'c> {
     pub applications: Vec<ApplicationCoverage>,
     /// Organisation-level modules and whether their checks pass.
     pub organization: BTreeMap<String, Coverage>,
+    /// For each component of an application, the worst coverage among its applications.
+    pub components: rustc_hash::FxHashMap<AssetId, Coverage>,
     pub defender: Vec<DefenderRow<'c>>,
 }
 
@@ -560,11 +562,22 @@ pub fn evaluate<'c>(
     findings.sort_by(|a, b| {
         (b.severity, a.rule, key(a), &a.subject).cmp(&(a.severity, b.rule, key(b), &b.subject))
     });
+    // Each component takes the worst coverage among the applications it belongs to.
+    let mut components: rustc_hash::FxHashMap<AssetId, Coverage> = rustc_hash::FxHashMap::default();
+    for (app, coverage) in inv.applications.iter().zip(&applications) {
+        for c in &app.components {
+            let e = components.entry(*c).or_insert(Coverage::NotApplicable);
+            if coverage_rank(coverage.coverage) > coverage_rank(*e) {
+                *e = coverage.coverage;
+            }
+        }
+    }
     Evaluation {
         findings,
         assets,
         applications,
         organization,
+        components,
         defender,
     }
 }
@@ -632,32 +645,26 @@ impl Evaluation<'_> {
     /// organisation's checks; custom application alerting by the asset's applications; the rest
     /// through the asset's plans. A plan that is on but weaker than the tier needs still
     /// delivers the endpoint module (every server sub-plan includes the endpoint sensor).
-    pub fn module_coverage(
-        &self,
-        catalog: &Catalog,
-        inv: &Inventory,
-        asset: AssetId,
-        module: &str,
-    ) -> Coverage {
+    pub fn module_coverage(&self, catalog: &Catalog, asset: AssetId, module: usize) -> Coverage {
         let plans = &self.assets[asset];
-        match catalog.module(module).map(|m| m.scope) {
-            Some(ModuleScope::Always) => Coverage::Covered,
-            Some(ModuleScope::Organization) => self
+        let Some(m) = catalog.profile.modules.get(module) else {
+            return Coverage::NotApplicable;
+        };
+        match m.scope {
+            ModuleScope::Always => Coverage::Covered,
+            ModuleScope::Organization => self
                 .organization
-                .get(module)
+                .get(&m.id)
                 .copied()
                 .unwrap_or(Coverage::Covered),
-            _ if module == "custom-application" => inv
-                .applications
-                .iter()
-                .zip(&self.applications)
-                .filter(|(a, _)| a.components.binary_search(&asset).is_ok())
-                .map(|(_, c)| c.coverage)
-                .max_by_key(|c| coverage_rank(*c))
+            _ if m.id == "custom-application" => self
+                .components
+                .get(&asset)
+                .copied()
                 .unwrap_or(Coverage::NotApplicable),
             // The endpoint sensor comes with the asset's own server plan (its type's, listed
             // first), whatever the sub-plan; a role's extra plan does not deliver it.
-            _ if module == "endpoint" => match plans.plans.first() {
+            _ if m.id == "endpoint" => match plans.plans.first() {
                 Some(p) if p.state == Switch::On && p.coverage != Coverage::Unknown => {
                     Coverage::Covered
                 }

@@ -252,13 +252,8 @@ impl<'a, 'c> Report<'a, 'c> {
         // Module coverage, counted in one pass over the assets.
         let mut counts = vec![(0usize, 0usize); catalog.profile.modules.len()];
         for (i, m) in analysis.mapping.assets.iter().enumerate() {
-            for (k, module) in catalog.profile.modules.iter().enumerate() {
-                if !m.modules.contains(k) {
-                    continue;
-                }
-                let coverage = analysis
-                    .evaluation
-                    .module_coverage(catalog, inv, i, &module.id);
+            for k in (0..catalog.profile.modules.len()).filter(|k| m.modules.contains(*k)) {
+                let coverage = analysis.evaluation.module_coverage(catalog, i, k);
                 if coverage != Coverage::NotApplicable {
                     counts[k].0 += 1;
                     counts[k].1 += usize::from(coverage == Coverage::Covered);
@@ -415,12 +410,16 @@ impl<'a, 'c> Report<'a, 'c> {
             impact: c.impact,
             tier: c.tier,
             reasons: self.reasons(Node::Asset(i)),
-            modules: m
+            modules: self
+                .catalog
+                .profile
                 .modules
-                .ids(self.catalog)
-                .map(|id| ModuleCoverage {
-                    id,
-                    coverage: an.evaluation.module_coverage(self.catalog, inv, i, id),
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| m.modules.contains(*k))
+                .map(|(k, module)| ModuleCoverage {
+                    id: &module.id,
+                    coverage: an.evaluation.module_coverage(self.catalog, i, k),
                 })
                 .collect(),
             plan: e
