@@ -230,6 +230,8 @@ pub struct Evaluation<'c> {
     pub organization: BTreeMap<String, Coverage>,
     /// For each component of an application, the worst coverage among its applications.
     pub components: rustc_hash::FxHashMap<AssetId, Coverage>,
+    /// The assets in id order (without case, then as written).
+    pub order: Vec<u32>,
     pub defender: Vec<DefenderRow<'c>>,
 }
 
@@ -553,15 +555,27 @@ pub fn evaluate<'c>(
         .collect();
     let defender = subscription_checks(&mut cx, &rows);
     let mut findings = cx.findings;
-    // Worst first; then by rule, and by what the findings concern (assets by id).
+    // Assets in id order (without case, then as written), once for the findings and reports.
+    let mut order: Vec<u32> = (0..inv.assets.len() as u32).collect();
+    order.sort_unstable_by(|a, b| {
+        let (x, y) = (&*inv.assets[*a as usize].id, &*inv.assets[*b as usize].id);
+        cmp_fold(x.as_bytes(), y.as_bytes()).then_with(|| x.cmp(y))
+    });
+    let mut place = vec![0u32; order.len()];
+    for (p, a) in order.iter().enumerate() {
+        place[*a as usize] = p as u32;
+    }
+    // Worst first; then by rule, and by what the findings concern (assets in id order).
     let key = |f: &Finding<'_>| {
         let (kind, index) = f.primary();
-        let id = f.asset().map_or("", |a| &*inv.assets[a].id);
-        (kind, id, index, f.rank)
+        let index = if kind == 0 {
+            place[index] as usize
+        } else {
+            index
+        };
+        (std::cmp::Reverse(f.severity), f.rule, kind, index, f.rank)
     };
-    findings.sort_by(|a, b| {
-        (b.severity, a.rule, key(a), &a.subject).cmp(&(a.severity, b.rule, key(b), &b.subject))
-    });
+    findings.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.subject.cmp(&b.subject)));
     // Each component takes the worst coverage among the applications it belongs to.
     let mut components: rustc_hash::FxHashMap<AssetId, Coverage> = rustc_hash::FxHashMap::default();
     for (app, coverage) in inv.applications.iter().zip(&applications) {
@@ -579,6 +593,7 @@ pub fn evaluate<'c>(
         organization,
         components,
         defender,
+        order,
     }
 }
 
@@ -599,6 +614,27 @@ fn sub_plan_name<'c>(
         || Cow::Owned(given.to_owned()),
         |x| Cow::Borrowed(x.name.as_str()),
     ))
+}
+
+/// Compares without ASCII case. Ids share long prefixes (`/subscriptions/<id>/resourceGroups/`),
+/// skipped eight bytes at a time where they are the same to the byte.
+fn cmp_fold(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    let word =
+        |s: &[u8], i: usize| u64::from_ne_bytes(s[i..i + 8].try_into().expect("eight bytes"));
+    while i < n {
+        if i + 8 <= n && word(a, i) == word(b, i) {
+            i += 8;
+            continue;
+        }
+        let (x, y) = (a[i].to_ascii_lowercase(), b[i].to_ascii_lowercase());
+        if x != y {
+            return x.cmp(&y);
+        }
+        i += 1;
+    }
+    a.len().cmp(&b.len())
 }
 
 fn coverage_rank(c: Coverage) -> u8 {

@@ -230,12 +230,12 @@ pub struct WarningRow {
 impl<'a, 'c> Report<'a, 'c> {
     pub fn build(analysis: &'a Analysis<'c>, catalog: &'c Catalog) -> Report<'a, 'c> {
         let inv = &analysis.inventory;
-        let mut order: Vec<usize> = (0..inv.assets.len()).collect();
-        // Ids without case, then as written; compared without allocating.
-        order.sort_unstable_by(|a, b| {
-            let (x, y) = (&*inv.assets[*a].id, &*inv.assets[*b].id);
-            cmp_fold(x.as_bytes(), y.as_bytes()).then_with(|| x.cmp(y))
-        });
+        let order: Vec<usize> = analysis
+            .evaluation
+            .order
+            .iter()
+            .map(|a| *a as usize)
+            .collect();
         let mut app_order: Vec<usize> = (0..inv.applications.len()).collect();
         app_order.sort_by(|a, b| inv.applications[*a].id.cmp(&inv.applications[*b].id));
 
@@ -984,23 +984,4 @@ mod fast {
         string(buf, a.coverage.as_str());
         close(buf, 4, b'}');
     }
-}
-
-/// Compares without ASCII case. Ids share long prefixes (`/subscriptions/<id>/resourceGroups/`),
-/// skipped eight bytes at a time where they are the same to the byte.
-fn cmp_fold(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
-    let n = a.len().min(b.len());
-    let mut i = 0;
-    while i < n {
-        if i + 8 <= n && a[i..i + 8] == b[i..i + 8] {
-            i += 8;
-            continue;
-        }
-        let (x, y) = (a[i].to_ascii_lowercase(), b[i].to_ascii_lowercase());
-        if x != y {
-            return x.cmp(&y);
-        }
-        i += 1;
-    }
-    a.len().cmp(&b.len())
 }
