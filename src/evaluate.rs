@@ -575,7 +575,9 @@ pub fn evaluate<'c>(
         };
         (std::cmp::Reverse(f.severity), f.rule, kind, index, f.rank)
     };
-    findings.sort_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.subject.cmp(&b.subject)));
+    findings.sort_unstable_by(|a, b| key(a).cmp(&key(b)).then_with(|| a.subject.cmp(&b.subject)));
+    drop(place);
+    findings.shrink_to_fit();
     // Each component takes the worst coverage among the applications it belongs to.
     let mut components: rustc_hash::FxHashMap<AssetId, Coverage> = rustc_hash::FxHashMap::default();
     for (app, coverage) in inv.applications.iter().zip(&applications) {

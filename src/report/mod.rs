@@ -32,7 +32,7 @@ pub struct Report<'a, 'c> {
     analysis: &'a Analysis<'c>,
     catalog: &'c Catalog,
     /// Assets in id order.
-    order: Vec<usize>,
+    order: &'a [u32],
     app_order: Vec<usize>,
 }
 
@@ -230,12 +230,7 @@ pub struct WarningRow {
 impl<'a, 'c> Report<'a, 'c> {
     pub fn build(analysis: &'a Analysis<'c>, catalog: &'c Catalog) -> Report<'a, 'c> {
         let inv = &analysis.inventory;
-        let order: Vec<usize> = analysis
-            .evaluation
-            .order
-            .iter()
-            .map(|a| *a as usize)
-            .collect();
+        let order = analysis.evaluation.order.as_slice();
         let mut app_order: Vec<usize> = (0..inv.applications.len()).collect();
         app_order.sort_by(|a, b| inv.applications[*a].id.cmp(&inv.applications[*b].id));
 
@@ -439,7 +434,7 @@ impl<'a, 'c> Report<'a, 'c> {
 
     /// Every asset's row, in id order.
     pub fn assets(&self) -> impl Iterator<Item = AssetRow<'a>> + '_ {
-        self.order.iter().map(|i| self.asset(*i))
+        self.order.iter().map(|i| self.asset(*i as usize))
     }
 
     pub fn applications(&self) -> impl Iterator<Item = ApplicationRow<'a>> + '_ {
@@ -558,8 +553,8 @@ impl<'a, 'c> Report<'a, 'c> {
             write_value(out, &self.summary)?;
         }
         if key(out, "assets")? {
-            write_rows(out, &self.order, |i, buf, _| {
-                fast::asset(buf, &self.asset(*i));
+            write_rows(out, self.order, |i, buf, _| {
+                fast::asset(buf, &self.asset(*i as usize));
                 Ok(())
             })?;
         }
