@@ -17,6 +17,10 @@
 //! the same arguments give the same bytes. Exit code 0 when done, 1 when a file cannot be
 //! written, 2 for bad arguments.
 
+#[path = "common/rng.rs"]
+mod rng;
+
+use rng::Rng;
 use std::fmt::{self, Display};
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -209,57 +213,6 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, St
         out,
         subscriptions,
     }))
-}
-
-/// xorshift64*: tiny, fast and deterministic, which is all test data needs.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn index(&mut self, len: usize) -> usize {
-        self.below(len as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.index(items.len())]
-    }
-
-    /// An item drawn in proportion to its weight.
-    fn weighted<'a, T>(&mut self, items: &'a [T], weight: fn(&T) -> u64) -> &'a T {
-        let mut left = self.below(items.iter().map(weight).sum());
-        for item in items {
-            if left < weight(item) {
-                return item;
-            }
-            left -= weight(item);
-        }
-        &items[items.len() - 1]
-    }
-
-    /// A version 4 GUID in its usual lower-case form.
-    fn guid(&mut self) -> String {
-        let (a, b) = (self.next(), self.next());
-        let (c, d, e) = (
-            (a >> 16) & 0xfff,
-            0x8000 | ((b >> 48) & 0x3fff),
-            b & 0xffff_ffff_ffff,
-        );
-        format!(
-            "{:08x}-{:04x}-4{c:03x}-{d:04x}-{e:012x}",
-            a >> 32,
-            a & 0xffff
-        )
-    }
 }
 
 /// A JSON string literal. Generated text is plain ASCII and takes the fast path; the escapes
@@ -702,7 +655,7 @@ fn write_list(path: &Path, head: &str, rows: &[impl Display], tail: &str) -> io:
 fn run(args: &Args) -> io::Result<(usize, u64)> {
     let dir = &args.out;
     fs::create_dir_all(dir)?;
-    let mut rng = Rng(args.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut rng = Rng::new(args.seed);
     let subs: Vec<String> = (0..args.subscriptions).map(|_| rng.guid()).collect();
     let out = BufWriter::with_capacity(1 << 20, File::create(dir.join("resources.json"))?);
     let mut t = Tenant {

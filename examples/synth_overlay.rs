@@ -14,6 +14,10 @@
 //! id and by a tag selector; alerts for some use cases, some routed elsewhere than Sentinel.
 //! The same arguments and `--seed` always give the same bytes.
 
+#[path = "common/rng.rs"]
+mod rng;
+
+use rng::Rng;
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
@@ -104,46 +108,6 @@ fn parse_args() -> Result<Args, String> {
         applications,
         seed,
     })
-}
-
-/// xorshift64*: tiny, fast and deterministic, which is all a generator of test data needs.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-
-    /// A made-up subscription id in the shape of a version 4 GUID.
-    fn guid(&mut self) -> String {
-        let (a, b) = (self.next(), self.next());
-        let (c, d) = ((a >> 16) & 0xfff, 0x8000 | ((b >> 48) & 0x3fff));
-        format!(
-            "{:08x}-{:04x}-4{c:03x}-{d:04x}-{:012x}",
-            a >> 32,
-            a & 0xffff,
-            b & 0xffff_ffff_ffff
-        )
-    }
 }
 
 /// What is drawn before any line is written: each asset's type (an index into [`KINDS`]), the

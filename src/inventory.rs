@@ -74,6 +74,22 @@ pub struct Sku {
     pub capacity: Option<u64>,
 }
 
+impl Sku {
+    /// A SKU whose texts are kept in `strings`.
+    pub fn interned(
+        strings: &mut Strings,
+        name: Option<&str>,
+        tier: Option<&str>,
+        capacity: Option<u64>,
+    ) -> Box<Sku> {
+        Box::new(Sku {
+            name: name.map(|n| strings.intern(n)),
+            tier: tier.map(|t| strings.intern(t)),
+            capacity,
+        })
+    }
+}
+
 /// A resource, server or other thing to protect, in a compact form: repeated strings are
 /// symbols, lists are boxed slices.
 #[derive(Debug, Clone)]

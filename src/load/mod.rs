@@ -537,6 +537,14 @@ impl<'a> Builder<'a> {
                 .iter()
                 .any(|(k, _)| k.len() > 12 && k[..12].eq_ignore_ascii_case("aks-managed-"));
 
+        let sku = raw.sku.map(|s| {
+            Sku::interned(
+                &mut self.inv.strings,
+                s.name.as_deref(),
+                s.tier.as_deref(),
+                s.capacity,
+            )
+        });
         let strings = &mut self.inv.strings;
         let mut sym = |t: &str| strings.intern(t);
         let asset = Asset {
@@ -544,13 +552,7 @@ impl<'a> Builder<'a> {
             own_name: Asset::name_to_keep(id, name),
             type_name,
             kind: raw.kind.as_deref().filter(|k| !k.is_empty()).map(&mut sym),
-            sku: raw.sku.map(|s| {
-                Box::new(Sku {
-                    name: s.name.as_deref().map(&mut sym),
-                    tier: s.tier.as_deref().map(&mut sym),
-                    capacity: s.capacity,
-                })
-            }),
+            sku,
             subscription,
             resource_group: group.as_deref().map(&mut sym),
             location: raw
@@ -1115,6 +1117,14 @@ impl<'a> Builder<'a> {
                 at: at(".hosted_on"),
             });
         }
+        let sku = a.sku.as_ref().map(|s| {
+            Sku::interned(
+                &mut self.inv.strings,
+                s.name.as_deref(),
+                s.tier.as_deref(),
+                s.capacity,
+            )
+        });
         let strings = &mut self.inv.strings;
         let mut sym = |t: &str| strings.intern(t);
         let tags: Vec<(Sym, Sym)> = a.tags.iter().map(|(k, v)| (sym(k), sym(v))).collect();
@@ -1164,13 +1174,7 @@ impl<'a> Builder<'a> {
             id: a.id.into(),
             type_name: sym(&type_name),
             kind: a.kind.as_deref().map(&mut sym),
-            sku: a.sku.map(|s| {
-                Box::new(Sku {
-                    name: s.name.as_deref().map(&mut sym),
-                    tier: s.tier.as_deref().map(&mut sym),
-                    capacity: s.capacity,
-                })
-            }),
+            sku,
             subscription,
             resource_group: a.resource_group.as_deref().map(&mut sym),
             location: a.location.as_deref().map(&mut sym),
