@@ -373,7 +373,7 @@ fn licences(out: &mut String, r: &Report<'_, '_>, style: Style) {
         let grants = if l.known {
             l.products.join(", ")
         } else {
-            "(not known to the profile)".into()
+            "(no product the profile tracks)".into()
         };
         t.add_row(vec![Cell::new(clean(&l.name)), Cell::new(grants)]);
     }
