@@ -618,25 +618,7 @@ impl<R: Read> Scanner<'_, R> {
     /// Parses the bytes from `pos` to `end` as `T`, which may borrow from them; errors are
     /// placed in the file.
     fn parse_slice<'b, T: Deserialize<'b>>(&'b self, end: usize) -> Result<T, Diagnostic> {
-        let (line, column) = (self.line, self.consumed + self.pos - self.line_start + 1);
-        serde_json::from_slice::<T>(&self.buf[self.pos..end]).map_err(|e| {
-            let at_line = line + e.line() - 1;
-            let at_column = if e.line() == 1 {
-                column + e.column() - 1
-            } else {
-                e.column()
-            };
-            let text = e.to_string();
-            let text = text
-                .rfind(" at line ")
-                .map_or(text.as_str(), |i| &text[..i])
-                .to_owned();
-            Diagnostic::error(
-                Location::at(self.file, at_line, at_column),
-                format!("invalid JSON: {text}"),
-            )
-            .with_help("fix the row, or export the file again if it was damaged")
-        })
+        serde_json::from_slice::<T>(&self.buf[self.pos..end]).map_err(|e| self.row_error(&e))
     }
 
     /// A row's parse error, placed in the file from the row's start.

@@ -849,6 +849,26 @@ mod fast {
         buf.push(bracket);
     }
 
+    /// A list of objects three levels in: `[]`, or each object's fields written by `fields`.
+    fn list<T>(buf: &mut Vec<u8>, items: &[T], fields: impl Fn(&mut Vec<u8>, &T)) {
+        if items.is_empty() {
+            buf.extend_from_slice(b"[]");
+            return;
+        }
+        buf.push(b'[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            buf.push(b'\n');
+            buf.resize(buf.len() + 8, b' ');
+            buf.push(b'{');
+            fields(buf, item);
+            close(buf, 8, b'}');
+        }
+        close(buf, 6, b']');
+    }
+
     fn reason(buf: &mut Vec<u8>, r: &Reason<'_>) {
         buf.push(b'{');
         key(buf, true, 10, "source");
@@ -930,51 +950,25 @@ mod fast {
         reason(buf, &a.reasons.impact);
         close(buf, 6, b'}');
         key(buf, false, 6, "modules");
-        if a.modules.is_empty() {
-            buf.extend_from_slice(b"[]");
-        } else {
-            buf.push(b'[');
-            for (i, m) in a.modules.iter().enumerate() {
-                if i > 0 {
-                    buf.push(b',');
-                }
-                buf.push(b'\n');
-                buf.resize(buf.len() + 8, b' ');
-                buf.push(b'{');
-                key(buf, true, 10, "id");
-                string(buf, m.id);
-                key(buf, false, 10, "coverage");
-                string(buf, m.coverage.as_str());
-                close(buf, 8, b'}');
-            }
-            close(buf, 6, b']');
-        }
+        list(buf, &a.modules, |buf, m| {
+            key(buf, true, 10, "id");
+            string(buf, m.id);
+            key(buf, false, 10, "coverage");
+            string(buf, m.coverage.as_str());
+        });
         key(buf, false, 6, "plan");
-        if a.plan.is_empty() {
-            buf.extend_from_slice(b"[]");
-        } else {
-            buf.push(b'[');
-            for (i, p) in a.plan.iter().enumerate() {
-                if i > 0 {
-                    buf.push(b',');
-                }
-                buf.push(b'\n');
-                buf.resize(buf.len() + 8, b' ');
-                buf.push(b'{');
-                key(buf, true, 10, "plan");
-                string(buf, p.plan);
-                key(buf, false, 10, "required_sub_plan");
-                opt(buf, p.required_sub_plan);
-                key(buf, false, 10, "state");
-                string(buf, p.state);
-                key(buf, false, 10, "sub_plan");
-                opt(buf, p.sub_plan);
-                key(buf, false, 10, "coverage");
-                string(buf, p.coverage.as_str());
-                close(buf, 8, b'}');
-            }
-            close(buf, 6, b']');
-        }
+        list(buf, &a.plan, |buf, p| {
+            key(buf, true, 10, "plan");
+            string(buf, p.plan);
+            key(buf, false, 10, "required_sub_plan");
+            opt(buf, p.required_sub_plan);
+            key(buf, false, 10, "state");
+            string(buf, p.state);
+            key(buf, false, 10, "sub_plan");
+            opt(buf, p.sub_plan);
+            key(buf, false, 10, "coverage");
+            string(buf, p.coverage.as_str());
+        });
         key(buf, false, 6, "coverage");
         string(buf, a.coverage.as_str());
         close(buf, 4, b'}');
