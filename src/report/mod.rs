@@ -486,20 +486,7 @@ impl<'a, 'c> Report<'a, 'c> {
 
     /// Every finding's row, worst first.
     pub fn findings(&self) -> impl Iterator<Item = FindingRow<'a>> + '_ {
-        let an = self.analysis;
-        let inv = &an.inventory;
-        an.evaluation.findings.iter().map(move |f| FindingRow {
-            rule: f.rule.name(),
-            severity: f.severity,
-            asset: f.asset().map(|a| &*inv.assets[a].id),
-            application: f.application().map(|a| inv.applications[a].id.as_str()),
-            subscription: f.subscription(inv),
-            module: f.module,
-            plan: f.plan,
-            message: f.message(inv, &an.classification),
-            remediation: &f.remediation,
-            fingerprint: f.fingerprint(inv),
-        })
+        (0..self.analysis.evaluation.findings.len()).map(|i| self.finding(i))
     }
 
     /// The name to show for an asset id (its name), for tables.
