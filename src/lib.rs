@@ -6,6 +6,7 @@
 //! [`load`] → [`inventory`] → [`graph`] → [`classify`] → [`map`] → [`evaluate`] → [`report`].
 //! Facts about the vendor's products live in [`profile`] data, not in code.
 
+pub mod baseline;
 pub mod classify;
 pub mod cli;
 pub mod diag;
@@ -18,6 +19,7 @@ pub mod map;
 pub mod profile;
 pub mod report;
 pub mod rules;
+pub mod waivers;
 
 use std::path::PathBuf;
 

@@ -87,6 +87,15 @@ pub struct ReportArgs {
     /// Exit with 1 when a finding at or above this severity is present
     #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "LEVEL")]
     pub fail_on: FailOn,
+
+    /// Accept known gaps listed in this waiver file: they stay in the report, marked, and do not
+    /// count towards --fail-on
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+
+    /// Count only findings that are not in this earlier JSON report towards --fail-on
+    #[arg(long, value_name = "OLD.json")]
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -151,11 +151,17 @@ fn header(out: &mut String, r: &Report<'_, '_>, style: Style) {
         r.profile.name,
         r.profile.as_of.as_deref().unwrap_or("unknown")
     );
-    let _ = writeln!(
-        out,
+    let mut line = format!(
         "findings: {} critical, {} high, {} medium, {} low, {} info",
         f.critical, f.high, f.medium, f.low, f.info
     );
+    if r.summary.waived > 0 {
+        let _ = write!(line, "; {} waived", r.summary.waived);
+    }
+    if let Some(new) = r.summary.new {
+        let _ = write!(line, "; {new} new since the baseline");
+    }
+    let _ = writeln!(out, "{line}");
 }
 
 fn modules(out: &mut String, r: &Report<'_, '_>, style: Style) {
@@ -203,12 +209,30 @@ fn findings(out: &mut String, r: &Report<'_, '_>, style: Style) {
             severity_cell(f.severity),
             Cell::new(f.rule),
             Cell::new(concerns(&f, r)),
-            Cell::new(clean(&f.message)),
+            Cell::new(finding_text(&f)),
         ]);
     }
     keep_whole(&mut t, &[0, 1, 2]);
     let _ = writeln!(out, "{t}");
     more(out, r.finding_count());
+}
+
+/// A finding's message, with its waiver and baseline state when it has them.
+fn finding_text(f: &super::FindingRow<'_>) -> String {
+    let mut text = clean(&f.message);
+    if f.baseline == Some(crate::baseline::BaselineState::New) {
+        text.insert_str(0, "[new] ");
+    }
+    if let Some(w) = f.waiver {
+        let _ = write!(
+            text,
+            "\nwaived until {} by {}: {}",
+            w.expires,
+            clean(&w.owner),
+            clean(&w.reason)
+        );
+    }
+    text
 }
 
 fn more(out: &mut String, total: usize) {
