@@ -10,6 +10,7 @@ pub mod baseline;
 pub mod classify;
 pub mod cli;
 pub mod diag;
+pub mod diff;
 pub mod domain;
 pub mod evaluate;
 pub mod graph;

@@ -211,3 +211,128 @@ fn a_baseline_that_is_not_a_report_is_refused() {
         .code(2)
         .stderr(contains("cannot read the baseline").and(contains("--baseline")));
 }
+
+/// Writes company A's JSON report, with `extra` inputs, into `dir/name`.
+fn write_report(dir: &std::path::Path, name: &str, extra: &[&str]) -> String {
+    let path = dir.join(name);
+    mdrplan()
+        .args(["report", "examples/company-a"])
+        .args(extra)
+        .args(["--format", "json", "--output"])
+        .arg(&path)
+        .assert()
+        .code(1);
+    path.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn diff_shows_new_resolved_findings_and_asset_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write_report(dir.path(), "old.json", &[]);
+    let new = write_report(
+        dir.path(),
+        "new.json",
+        &["tests/fixtures/diff/company-a-later.yaml"],
+    );
+    let out = mdrplan()
+        .args(["diff", &old, &new, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "nothing new at high or above");
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &d["summary"];
+    assert_eq!(
+        (
+            &s["new_findings"],
+            &s["resolved_findings"],
+            &s["assets_added"]
+        ),
+        (&2.into(), &1.into(), &1.into()),
+        "{s:#}"
+    );
+    let new_rules: Vec<_> = d["findings"]["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(new_rules, ["servers-p2-required", "unclassified-asset"]);
+    assert_eq!(d["findings"]["resolved"][0]["rule"], "unclassified-asset");
+    let print = d["assets"]["classification"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "vm-print01")
+        .unwrap();
+    assert_eq!(
+        (&print["before"]["tier"], &print["after"]["tier"]),
+        (&3.into(), &2.into())
+    );
+    assert_eq!(d["assets"]["coverage"][0]["after"], "gap");
+
+    // The new medium finding fails a run that gates on medium.
+    mdrplan()
+        .args(["diff", &old, &new, "--fail-on", "medium"])
+        .assert()
+        .code(1)
+        .stdout(contains("New findings"))
+        .stdout(contains("internal -> confidential"));
+    // Reversed, the P2 finding is resolved; only the print server's info finding is new.
+    mdrplan()
+        .args(["diff", &new, &old, "--fail-on", "low", "--format", "json"])
+        .assert()
+        .code(0)
+        .stdout(contains("\"new_findings\": 1"));
+}
+
+#[test]
+fn diff_markdown_neutralises_names_from_the_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write_report(dir.path(), "old.json", &[]);
+    let new = write_report(
+        dir.path(),
+        "new.json",
+        &["tests/fixtures/diff/company-a-later.yaml"],
+    );
+    let out = mdrplan()
+        .args(["diff", &old, &new, "--format", "markdown"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.contains("#### Assets added"), "{md}");
+    assert!(!md.contains("<script>"), "{md}");
+    assert!(
+        md.contains("| 3 | web&#124;&lt;script&gt;alert(1)&lt;/script&gt; |"),
+        "{md}"
+    );
+    assert!(md.contains("internal \u{2192} confidential"), "{md}");
+}
+
+#[test]
+fn diff_refuses_what_is_not_a_full_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write_report(dir.path(), "old.json", &[]);
+    let classified = dir.path().join("classify.json");
+    mdrplan()
+        .args([
+            "classify",
+            "examples/company-a",
+            "--format",
+            "json",
+            "--output",
+        ])
+        .arg(&classified)
+        .assert()
+        .code(0);
+    mdrplan()
+        .args(["diff", &old])
+        .arg(&classified)
+        .assert()
+        .code(2)
+        .stderr(contains("the report has no `findings`"));
+    mdrplan()
+        .args(["diff", &old, "examples/company-a/overlay.yaml"])
+        .assert()
+        .code(2)
+        .stderr(contains("overlay.yaml:1:1: not a JSON report"));
+}

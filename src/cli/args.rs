@@ -68,6 +68,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// The built-in profiles, or one printed as YAML
     Profiles(ProfilesArgs),
+    /// What changed between two JSON reports: findings, assets, classification, coverage
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Args)]
@@ -112,6 +114,36 @@ pub enum FailOn {
     Low,
     Info,
     Never,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier report (`report --format json`)
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+
+    /// The later report
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+
+    /// Write the output to this file (atomically) instead of standard output
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Exit with 1 when a new finding at or above this severity is present
+    #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "LEVEL")]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Args)]

@@ -162,7 +162,30 @@ pub fn run(cli: &Cli, settings: &Settings) -> anyhow::Result<u8> {
         Command::Validate(a) => validate(cli, &a.inputs),
         Command::Rules(a) => rules(cli, settings, a),
         Command::Profiles(a) => profiles(a),
+        Command::Diff(a) => diff(settings, a),
     }
+}
+
+fn diff(settings: &Settings, a: &args::DiffArgs) -> anyhow::Result<u8> {
+    let diff = crate::diff::Diff::files(&a.old, &a.new)?;
+    let text = match a.format {
+        args::DiffFormat::Json => diff.to_json(),
+        args::DiffFormat::Markdown => diff.to_markdown(),
+        args::DiffFormat::Table => diff.to_table(Style {
+            color: settings.color_stdout && a.output.is_none(),
+            width: settings.width,
+        }),
+    };
+    emit(a.output.as_deref(), &text)?;
+    let failing = threshold(a.fail_on).map_or(0, |level| diff.failing(level));
+    if failing > 0 {
+        log::info!(
+            "{failing} new finding(s) at or above --fail-on {:?}",
+            a.fail_on
+        );
+        return Ok(EXIT_FINDINGS);
+    }
+    Ok(EXIT_OK)
 }
 
 fn analyze(cli: &Cli, settings: &Settings, a: &args::ReportArgs, view: View) -> anyhow::Result<u8> {

@@ -10,7 +10,7 @@ use super::Report;
 use crate::domain::{Coverage, Severity};
 
 /// How many rows a section shows before it summarises the rest.
-const MAX_ROWS: usize = 40;
+pub(crate) const MAX_ROWS: usize = 40;
 
 /// Rendering options for the table output.
 #[derive(Debug, Clone, Copy)]
@@ -66,7 +66,7 @@ pub fn clean(text: &str) -> String {
         .collect()
 }
 
-fn table(style: Style, headers: &[&str]) -> Table {
+pub(crate) fn table(style: Style, headers: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     if style.color {
@@ -86,7 +86,7 @@ fn table(style: Style, headers: &[&str]) -> Table {
 
 /// Keeps the short columns whole, so that only the last, the prose, wraps; it keeps room
 /// enough to be read.
-fn keep_whole(t: &mut Table, columns: &[usize]) {
+pub(crate) fn keep_whole(t: &mut Table, columns: &[usize]) {
     for i in columns {
         if let Some(c) = t.column_mut(*i) {
             c.set_constraint(ColumnConstraint::ContentWidth);
@@ -98,7 +98,7 @@ fn keep_whole(t: &mut Table, columns: &[usize]) {
     }
 }
 
-fn heading(out: &mut String, style: Style, text: &str) {
+pub(crate) fn heading(out: &mut String, style: Style, text: &str) {
     if style.color {
         let _ = writeln!(out, "\n\u{1b}[1m{text}\u{1b}[0m");
     } else {
@@ -106,7 +106,7 @@ fn heading(out: &mut String, style: Style, text: &str) {
     }
 }
 
-fn severity_cell(s: Severity) -> Cell {
+pub(crate) fn severity_cell(s: Severity) -> Cell {
     let cell = Cell::new(s.as_str());
     match s {
         Severity::Critical => cell.fg(Color::Magenta).add_attribute(Attribute::Bold),
@@ -235,7 +235,7 @@ fn finding_text(f: &super::FindingRow<'_>) -> String {
     text
 }
 
-fn more(out: &mut String, total: usize) {
+pub(crate) fn more(out: &mut String, total: usize) {
     if total > MAX_ROWS {
         let _ = writeln!(
             out,
