@@ -216,6 +216,7 @@ pub struct ApplicationRow<'a> {
     pub components: Vec<&'a str>,
     pub use_cases: UseCases<'a>,
     pub alerts: Vec<AlertRow<'a>>,
+    pub suggested_rules: Vec<SuggestedRule<'a>>,
     pub coverage: Coverage,
 }
 
@@ -224,6 +225,26 @@ pub struct UseCases<'a> {
     pub required: &'a [String],
     pub covered: &'a [String],
     pub missing: Vec<&'a str>,
+    /// Each required use case's state.
+    pub status: Vec<UseCaseRow<'a>>,
+    /// The share of required use cases covered, in percent; `null` when none is required.
+    pub score: Option<u8>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UseCaseRow<'a> {
+    pub use_case: &'a str,
+    pub status: crate::evaluate::UseCaseStatus,
+    pub rule: Option<&'a str>,
+}
+
+/// An analytics rule that evidently concerns an application it is not declared for.
+#[derive(Debug, Serialize)]
+pub struct SuggestedRule<'a> {
+    pub name: &'a str,
+    pub id: Option<&'a str>,
+    pub enabled: bool,
+    pub at: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -547,7 +568,30 @@ impl<'a, 'c> Report<'a, 'c> {
                     .filter(|u| !e.covered.contains(u))
                     .map(String::as_str)
                     .collect(),
+                status: e
+                    .use_cases
+                    .iter()
+                    .map(|c| UseCaseRow {
+                        use_case: &c.use_case,
+                        status: c.status,
+                        rule: c.rule.as_deref(),
+                    })
+                    .collect(),
+                score: e.score(),
             },
+            suggested_rules: e
+                .suggested_rules
+                .iter()
+                .map(|k| {
+                    let r = &inv.analytics_rules[*k];
+                    SuggestedRule {
+                        name: &r.name,
+                        id: r.id.as_deref(),
+                        enabled: r.enabled,
+                        at: inv.location(r.origin).to_string(),
+                    }
+                })
+                .collect(),
             alerts: app
                 .alerts
                 .iter()

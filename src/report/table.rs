@@ -320,11 +320,25 @@ fn applications(out: &mut String, r: &Report<'_, '_>, style: Style) {
             "tenancy",
             "tier",
             "use cases covered",
-            "missing",
+            "not covered",
             "coverage",
         ],
     );
     for a in apps.iter().take(MAX_ROWS) {
+        let score = a
+            .use_cases
+            .score
+            .map_or_else(String::new, |s| format!(" ({s}%)"));
+        let gaps: Vec<String> = a
+            .use_cases
+            .status
+            .iter()
+            .filter(|c| !c.status.covers())
+            .map(|c| match c.status {
+                crate::evaluate::UseCaseStatus::Missing => c.use_case.to_owned(),
+                other => format!("{} ({})", c.use_case, other.as_str().replace('-', " ")),
+            })
+            .collect();
         t.add_row(vec![
             Cell::new(clean(a.id)),
             Cell::new(a.delivery),
@@ -332,16 +346,27 @@ fn applications(out: &mut String, r: &Report<'_, '_>, style: Style) {
             Cell::new(a.tenancy),
             Cell::new(a.tier),
             Cell::new(format!(
-                "{}/{}",
+                "{}/{}{score}",
                 a.use_cases.covered.len(),
                 a.use_cases.required.len()
             )),
-            Cell::new(a.use_cases.missing.join(", ")),
+            Cell::new(gaps.join(", ")),
             coverage_cell(a.coverage),
         ]);
     }
     let _ = writeln!(out, "{t}");
     more(out, apps.len());
+    for a in apps.iter().filter(|a| !a.suggested_rules.is_empty()) {
+        let _ = writeln!(
+            out,
+            "Rules that mention {} but that it does not declare (declare them under its `alerts:` if they are its own):",
+            clean(a.id)
+        );
+        for r in &a.suggested_rules {
+            let state = if r.enabled { "" } else { ", disabled" };
+            let _ = writeln!(out, "  - {} ({}{state})", clean(r.name), clean(&r.at));
+        }
+    }
 }
 
 fn defender(out: &mut String, r: &Report<'_, '_>, style: Style) {
