@@ -71,6 +71,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// The built-in profiles, or one printed as YAML
     Profiles(ProfilesArgs),
+    /// What changed between two JSON reports: findings, assets, classification, coverage
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +98,15 @@ pub struct ReportArgs {
     /// Exit with 1 when a finding at or above this severity is present
     #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "LEVEL")]
     pub fail_on: FailOn,
+
+    /// Accept known gaps listed in this waiver file: they stay in the report, marked, and do not
+    /// count towards --fail-on
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+
+    /// Count only findings that are not in this earlier JSON report towards --fail-on
+    #[arg(long, value_name = "OLD.json")]
+    pub baseline: Option<PathBuf>,
 }
 
 /// One more output: a format and the file it goes to.
@@ -145,6 +156,36 @@ pub enum FailOn {
     Low,
     Info,
     Never,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier report (`report --format json`)
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+
+    /// The later report
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+
+    /// Write the output to this file (atomically) instead of standard output
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Exit with 1 when a new finding at or above this severity is present
+    #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "LEVEL")]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Args)]

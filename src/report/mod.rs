@@ -16,11 +16,13 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::Analysis;
+use crate::baseline::{Baseline, BaselineState};
 use crate::classify::{Axis, Reason};
 use crate::domain::{Archetype, Coverage, Impact, PaasNeed, Sensitivity, Severity, Tier};
 use crate::graph::Node;
 use crate::inventory::InputSummary;
 use crate::profile::Catalog;
+use crate::waivers::{Applied, Date, WaiverMark, Waivers};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -172,6 +174,54 @@ pub struct Report<'a, 'c> {
     /// Assets in id order.
     order: &'a [u32],
     app_order: Vec<usize>,
+    gate: Option<&'a Gate>,
+}
+
+/// What decides which findings count towards `--fail-on`: waivers, and a baseline of findings
+/// already known.
+#[derive(Debug, Default)]
+pub struct Gate {
+    pub waivers: Option<Applied>,
+    /// Each finding's state against the baseline, when one is given.
+    pub baseline: Option<Vec<BaselineState>>,
+}
+
+impl Gate {
+    /// Applies the waivers (judged on `today`) and the baseline to the analysis's findings.
+    pub fn new(
+        analysis: &Analysis<'_>,
+        waivers: Option<&Waivers>,
+        baseline: Option<&Baseline>,
+        today: Date,
+    ) -> Gate {
+        let inv = &analysis.inventory;
+        let findings = &analysis.evaluation.findings;
+        Gate {
+            waivers: waivers.map(|w| w.apply(findings, inv, today)),
+            baseline: baseline.map(|b| {
+                findings
+                    .iter()
+                    .map(|f| b.state(&f.fingerprint(inv)))
+                    .collect()
+            }),
+        }
+    }
+
+    /// The waiver covering finding `i`.
+    pub fn waiver(&self, i: usize) -> Option<&WaiverMark> {
+        self.waivers.as_ref().and_then(|w| w.mark(i))
+    }
+
+    /// Finding `i`'s state against the baseline.
+    pub fn baseline(&self, i: usize) -> Option<BaselineState> {
+        self.baseline.as_ref().map(|b| b[i])
+    }
+
+    /// Whether finding `i` counts towards `--fail-on`: not waived, and new when a baseline is
+    /// given.
+    pub fn counts(&self, i: usize) -> bool {
+        self.waiver(i).is_none() && self.baseline(i) != Some(BaselineState::Unchanged)
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -205,6 +255,10 @@ pub struct Summary {
     pub applications: usize,
     pub tiers: BTreeMap<String, usize>,
     pub findings: FindingCounts,
+    /// Findings a waiver covers.
+    pub waived: usize,
+    /// Findings not in the baseline; `null` without `--baseline`.
+    pub new: Option<usize>,
     pub modules: Vec<ModuleSummary>,
 }
 
@@ -300,6 +354,7 @@ pub struct ApplicationRow<'a> {
     pub components: Vec<&'a str>,
     pub use_cases: UseCases<'a>,
     pub alerts: Vec<AlertRow<'a>>,
+    pub suggested_rules: Vec<SuggestedRule<'a>>,
     pub coverage: Coverage,
 }
 
@@ -308,6 +363,26 @@ pub struct UseCases<'a> {
     pub required: &'a [String],
     pub covered: &'a [String],
     pub missing: Vec<&'a str>,
+    /// Each required use case's state.
+    pub status: Vec<UseCaseRow<'a>>,
+    /// The share of required use cases covered, in percent; `null` when none is required.
+    pub score: Option<u8>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UseCaseRow<'a> {
+    pub use_case: &'a str,
+    pub status: crate::evaluate::UseCaseStatus,
+    pub rule: Option<&'a str>,
+}
+
+/// An analytics rule that evidently concerns an application it is not declared for.
+#[derive(Debug, Serialize)]
+pub struct SuggestedRule<'a> {
+    pub name: &'a str,
+    pub id: Option<&'a str>,
+    pub enabled: bool,
+    pub at: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -322,6 +397,12 @@ pub struct FindingRow<'a> {
     pub message: Cow<'a, str>,
     pub remediation: &'a str,
     pub fingerprint: String,
+    /// The waiver that covers the finding, if one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<&'a WaiverMark>,
+    /// Whether the finding was in the baseline, when one is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineState>,
 }
 
 /// A finding with what the formats other than JSON need beyond its row.
@@ -518,6 +599,8 @@ impl<'a, 'c> Report<'a, 'c> {
                 applications: inv.applications.len(),
                 tiers,
                 findings: by_severity,
+                waived: 0,
+                new: None,
                 modules,
             },
             plan: Plan {
@@ -541,6 +624,7 @@ impl<'a, 'c> Report<'a, 'c> {
             catalog,
             order,
             app_order,
+            gate: None,
         }
     }
 
@@ -564,13 +648,27 @@ impl<'a, 'c> Report<'a, 'c> {
         }
     }
 
-    /// Findings at or above `level`.
+    /// Marks the findings with waivers and baseline states, and counts them in the summary.
+    pub fn with_gate(mut self, gate: &'a Gate) -> Self {
+        let n = self.analysis.evaluation.findings.len();
+        self.summary.waived = (0..n).filter(|i| gate.waiver(*i).is_some()).count();
+        self.summary.new = gate
+            .baseline
+            .as_ref()
+            .map(|b| b.iter().filter(|s| **s == BaselineState::New).count());
+        self.gate = Some(gate);
+        self
+    }
+
+    /// Findings at or above `level` that count towards `--fail-on`: waived findings and those
+    /// already in the baseline do not.
     pub fn count_at_least(&self, level: Severity) -> usize {
         self.analysis
             .evaluation
             .findings
             .iter()
-            .filter(|f| f.severity >= level)
+            .enumerate()
+            .filter(|(i, f)| f.severity >= level && self.gate.is_none_or(|g| g.counts(*i)))
             .count()
     }
 
@@ -670,7 +768,30 @@ impl<'a, 'c> Report<'a, 'c> {
                     .filter(|u| !e.covered.contains(u))
                     .map(String::as_str)
                     .collect(),
+                status: e
+                    .use_cases
+                    .iter()
+                    .map(|c| UseCaseRow {
+                        use_case: &c.use_case,
+                        status: c.status,
+                        rule: c.rule.as_deref(),
+                    })
+                    .collect(),
+                score: e.score(),
             },
+            suggested_rules: e
+                .suggested_rules
+                .iter()
+                .map(|k| {
+                    let r = &inv.analytics_rules[*k];
+                    SuggestedRule {
+                        name: &r.name,
+                        id: r.id.as_deref(),
+                        enabled: r.enabled,
+                        at: inv.location(r.origin).to_string(),
+                    }
+                })
+                .collect(),
             alerts: app
                 .alerts
                 .iter()
@@ -835,6 +956,8 @@ impl<'a, 'c> Report<'a, 'c> {
             message: f.message(inv, &an.classification),
             remediation: &f.remediation,
             fingerprint: f.fingerprint(inv),
+            waiver: self.gate.and_then(|g| g.waiver(i)),
+            baseline: self.gate.and_then(|g| g.baseline(i)),
         }
     }
 }
@@ -910,15 +1033,32 @@ mod tests {
             message: Cow::Borrowed("two\nlines"),
             remediation: "az security pricing create",
             fingerprint: "00ff".into(),
+            waiver: None,
+            baseline: None,
         };
-        let mut by_hand = Vec::new();
-        fast::finding(&mut by_hand, &finding);
-        let (mut by_serde, mut scratch) = (Vec::new(), Vec::new());
-        serde_row(&finding, &mut by_serde, &mut scratch).unwrap();
-        assert_eq!(
-            String::from_utf8(by_hand).unwrap(),
-            String::from_utf8(by_serde).unwrap()
-        );
+        let mark = WaiverMark {
+            reason: "accepted \"for now\"".into(),
+            owner: "team@example.com".into(),
+            expires: "2027-03-31".into(),
+            source: "w.yaml:3:5".into(),
+        };
+        let marked = FindingRow {
+            waiver: Some(&mark),
+            baseline: Some(BaselineState::New),
+            message: Cow::Borrowed("m"),
+            fingerprint: "11ee".into(),
+            ..finding
+        };
+        for finding in [&finding, &marked] {
+            let mut by_hand = Vec::new();
+            fast::finding(&mut by_hand, finding);
+            let (mut by_serde, mut scratch) = (Vec::new(), Vec::new());
+            serde_row(finding, &mut by_serde, &mut scratch).unwrap();
+            assert_eq!(
+                String::from_utf8(by_hand).unwrap(),
+                String::from_utf8(by_serde).unwrap()
+            );
+        }
 
         for row in &rows {
             let mut by_hand = Vec::new();
@@ -1158,6 +1298,23 @@ mod fast {
         string(buf, f.remediation);
         key(buf, false, 6, "fingerprint");
         string(buf, &f.fingerprint);
+        if let Some(w) = f.waiver {
+            key(buf, false, 6, "waiver");
+            buf.push(b'{');
+            key(buf, true, 8, "reason");
+            string(buf, &w.reason);
+            key(buf, false, 8, "owner");
+            string(buf, &w.owner);
+            key(buf, false, 8, "expires");
+            string(buf, &w.expires);
+            key(buf, false, 8, "source");
+            string(buf, &w.source);
+            close(buf, 6, b'}');
+        }
+        if let Some(b) = f.baseline {
+            key(buf, false, 6, "baseline");
+            string(buf, b.as_str());
+        }
         close(buf, 4, b'}');
     }
 

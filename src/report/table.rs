@@ -11,7 +11,7 @@ use super::{Report, Style, View};
 use crate::domain::{Coverage, Severity};
 
 /// How many rows a section shows before it summarises the rest.
-const MAX_ROWS: usize = 40;
+pub(crate) const MAX_ROWS: usize = 40;
 
 pub fn render(report: &Report<'_, '_>, view: View, style: Style) -> String {
     let mut out = String::new();
@@ -42,7 +42,7 @@ fn text(s: impl AsRef<str>) -> Cell {
     Cell::new(clean(s.as_ref()))
 }
 
-fn table(style: Style, headers: &[&str]) -> Table {
+pub(crate) fn table(style: Style, headers: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     if style.color {
@@ -62,7 +62,7 @@ fn table(style: Style, headers: &[&str]) -> Table {
 
 /// Keeps the short columns whole, so that only the last, the prose, wraps; it keeps room
 /// enough to be read.
-fn keep_whole(t: &mut Table, columns: &[usize]) {
+pub(crate) fn keep_whole(t: &mut Table, columns: &[usize]) {
     for i in columns {
         if let Some(c) = t.column_mut(*i) {
             c.set_constraint(ColumnConstraint::ContentWidth);
@@ -74,7 +74,7 @@ fn keep_whole(t: &mut Table, columns: &[usize]) {
     }
 }
 
-fn heading(out: &mut String, style: Style, text: &str) {
+pub(crate) fn heading(out: &mut String, style: Style, text: &str) {
     if style.color {
         let _ = writeln!(out, "\n\u{1b}[1m{text}\u{1b}[0m");
     } else {
@@ -82,7 +82,7 @@ fn heading(out: &mut String, style: Style, text: &str) {
     }
 }
 
-fn severity_cell(s: Severity) -> Cell {
+pub(crate) fn severity_cell(s: Severity) -> Cell {
     let cell = Cell::new(s.as_str());
     match s {
         Severity::Critical => cell.fg(Color::Magenta).add_attribute(Attribute::Bold),
@@ -127,11 +127,17 @@ fn header(out: &mut String, r: &Report<'_, '_>, style: Style) {
         clean(&r.profile.name),
         clean(r.profile.as_of.as_deref().unwrap_or("unknown"))
     );
-    let _ = writeln!(
-        out,
+    let mut line = format!(
         "findings: {} critical, {} high, {} medium, {} low, {} info",
         f.critical, f.high, f.medium, f.low, f.info
     );
+    if r.summary.waived > 0 {
+        let _ = write!(line, "; {} waived", r.summary.waived);
+    }
+    if let Some(new) = r.summary.new {
+        let _ = write!(line, "; {new} new since the baseline");
+    }
+    let _ = writeln!(out, "{line}");
 }
 
 fn modules(out: &mut String, r: &Report<'_, '_>, style: Style) {
@@ -166,7 +172,7 @@ fn findings(out: &mut String, r: &Report<'_, '_>, style: Style) {
             severity_cell(f.row.severity),
             Cell::new(f.row.rule),
             text(f.concerns()),
-            text(&f.row.message),
+            Cell::new(finding_text(&f.row)),
         ]);
     }
     keep_whole(&mut t, &[0, 1, 2]);
@@ -174,7 +180,25 @@ fn findings(out: &mut String, r: &Report<'_, '_>, style: Style) {
     more(out, r.finding_count());
 }
 
-fn more(out: &mut String, total: usize) {
+/// A finding's message, with its waiver and baseline state when it has them.
+fn finding_text(f: &super::FindingRow<'_>) -> String {
+    let mut text = clean(&f.message);
+    if f.baseline == Some(crate::baseline::BaselineState::New) {
+        text.insert_str(0, "[new] ");
+    }
+    if let Some(w) = f.waiver {
+        let _ = write!(
+            text,
+            "\nwaived until {} by {}: {}",
+            w.expires,
+            clean(&w.owner),
+            clean(&w.reason)
+        );
+    }
+    text
+}
+
+pub(crate) fn more(out: &mut String, total: usize) {
     if total > MAX_ROWS {
         let _ = writeln!(
             out,
@@ -259,11 +283,25 @@ fn applications(out: &mut String, r: &Report<'_, '_>, style: Style) {
             "tenancy",
             "tier",
             "use cases covered",
-            "missing",
+            "not covered",
             "coverage",
         ],
     );
     for a in apps.iter().take(MAX_ROWS) {
+        let score = a
+            .use_cases
+            .score
+            .map_or_else(String::new, |s| format!(" ({s}%)"));
+        let gaps: Vec<String> = a
+            .use_cases
+            .status
+            .iter()
+            .filter(|c| !c.status.covers())
+            .map(|c| match c.status {
+                crate::evaluate::UseCaseStatus::Missing => c.use_case.to_owned(),
+                other => format!("{} ({})", c.use_case, other.as_str().replace('-', " ")),
+            })
+            .collect();
         t.add_row(vec![
             text(a.id),
             Cell::new(a.delivery),
@@ -271,16 +309,27 @@ fn applications(out: &mut String, r: &Report<'_, '_>, style: Style) {
             Cell::new(a.tenancy),
             Cell::new(a.tier),
             Cell::new(format!(
-                "{}/{}",
+                "{}/{}{score}",
                 a.use_cases.covered.len(),
                 a.use_cases.required.len()
             )),
-            text(a.use_cases.missing.join(", ")),
+            text(gaps.join(", ")),
             coverage_cell(a.coverage),
         ]);
     }
     let _ = writeln!(out, "{t}");
     more(out, apps.len());
+    for a in apps.iter().filter(|a| !a.suggested_rules.is_empty()) {
+        let _ = writeln!(
+            out,
+            "Rules that mention {} but that it does not declare (declare them under its `alerts:` if they are its own):",
+            clean(a.id)
+        );
+        for r in &a.suggested_rules {
+            let state = if r.enabled { "" } else { ", disabled" };
+            let _ = writeln!(out, "  - {} ({}{state})", clean(r.name), clean(&r.at));
+        }
+    }
 }
 
 fn defender(out: &mut String, r: &Report<'_, '_>, style: Style) {

@@ -10,6 +10,7 @@
 pub mod containers;
 pub mod licences;
 pub mod pricing;
+pub mod sentinel;
 pub mod settings;
 
 use serde_json::{Map, Value};
