@@ -1,7 +1,9 @@
 //! The CSV output, for spreadsheets: the findings (`report`, `gaps`), the assets (`classify`)
 //! or the Defender plans per subscription (`plan`), one row each with a header row. Every cell
 //! goes through [`escape::csv_cell`](super::escape::csv_cell), so a name that starts with `=`
-//! stays text when the file is opened.
+//! stays text when the file is opened. Findings carry their waiver (`waived` yes or no, with
+//! its reason, owner and expiry) and their state against the baseline (`new`, `unchanged`, or
+//! empty without `--baseline`).
 
 use std::io::Write;
 
@@ -20,6 +22,11 @@ pub const FINDING_COLUMNS: &[&str] = &[
     "message",
     "remediation",
     "fingerprint",
+    "waived",
+    "waiver_reason",
+    "waiver_owner",
+    "waiver_expires",
+    "baseline",
 ];
 
 pub fn render(report: &Report<'_, '_>, view: View, out: &mut dyn Write) -> std::io::Result<()> {
@@ -40,6 +47,7 @@ fn write_row<W: Write>(w: &mut csv::Writer<W>, cells: &[&str]) -> std::io::Resul
 fn findings<W: Write>(r: &Report<'_, '_>, w: &mut csv::Writer<W>) -> std::io::Result<()> {
     write_row(w, FINDING_COLUMNS)?;
     for f in r.findings() {
+        let waiver = f.waiver;
         write_row(
             w,
             &[
@@ -53,6 +61,11 @@ fn findings<W: Write>(r: &Report<'_, '_>, w: &mut csv::Writer<W>) -> std::io::Re
                 &f.message,
                 f.remediation,
                 &f.fingerprint,
+                if waiver.is_some() { "yes" } else { "no" },
+                waiver.map_or("", |w| &w.reason),
+                waiver.map_or("", |w| &w.owner),
+                waiver.map_or("", |w| &w.expires),
+                f.baseline.map_or("", |b| b.as_str()),
             ],
         )?;
     }

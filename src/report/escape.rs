@@ -95,6 +95,12 @@ pub fn azure(text: &str) -> String {
     out
 }
 
+/// A plain line of an Azure DevOps log (not a command): on one line, and with `##` split so
+/// that no part of it reads as a `##vso[` command or a `##[` formatting mark.
+pub fn azure_plain(text: &str) -> String {
+    clean(&text.replace(['\r', '\n'], " ")).replace("##", "# #")
+}
+
 /// A CSV cell that a spreadsheet will not run as a formula: one that starts with `=`, `+`,
 /// `-`, `@`, a tab or a carriage return gets a leading `'`. Control characters other than
 /// line breaks are replaced (the csv writer quotes the cell where it must).
@@ -173,6 +179,14 @@ mod tests {
         assert_eq!(uri_path("exports/rg 1/res.json"), "exports/rg%201/res.json");
         assert_eq!(uri_path("a\\b#c?d%e:f"), "a/b%23c%3Fd%25e%3Af");
         assert_eq!(uri_path("données.json"), "donn%C3%A9es.json");
+    }
+
+    #[test]
+    fn azure_plain_lines_hold_no_command() {
+        assert_eq!(
+            azure_plain("a\n##vso[task.complete result=Failed]"),
+            "a # #vso[task.complete result=Failed]"
+        );
     }
 
     #[test]

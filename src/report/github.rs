@@ -1,6 +1,7 @@
 //! GitHub Actions workflow commands: one annotation per finding, on the input file and line its
 //! asset or application was read from (findings about a subscription or the organisation have
-//! no file). Critical and high findings are errors, medium ones warnings, the rest notices.
+//! no file). Critical and high findings are errors, medium ones warnings, the rest notices; a
+//! waived finding is a notice whatever its severity, with its waiver in the title.
 //! Every value is escaped as GitHub's runner expects, so no input text can end a command early
 //! or start another.
 
@@ -31,21 +32,25 @@ pub fn render(report: &Report<'_, '_>, out: &mut dyn Write) -> std::io::Result<(
                 properties.push(format!("col={column}"));
             }
         }
-        properties.push(format!(
-            "title={}",
-            github_property(&format!(
-                "{} {} ({})",
-                f.row.severity,
-                f.row.rule,
-                f.concerns()
-            ))
-        ));
+        let mut title = format!("{} {} ({})", f.row.severity, f.row.rule, f.concerns());
+        let mut message = f.row.message.to_string();
+        let command = match f.row.waiver_note() {
+            Some(note) => {
+                title.push_str(", waived");
+                message = format!("{message} ({note})");
+                "notice"
+            }
+            None => command(f.row.severity),
+        };
+        if f.row.baseline == Some(crate::baseline::BaselineState::New) {
+            title.push_str(", new");
+        }
+        properties.push(format!("title={}", github_property(&title)));
         writeln!(
             out,
-            "::{} {}::{}",
-            command(f.row.severity),
+            "::{command} {}::{}",
             properties.join(","),
-            github_message(&f.row.message)
+            github_message(&message)
         )?;
     }
     Ok(())

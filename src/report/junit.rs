@@ -11,7 +11,8 @@
 //!   resource types).
 //!
 //! A case with several findings fails with the worst one's message and rule as the failure's
-//! message and type, and lists all of them in the failure's text. No timestamps or durations
+//! message and type, and lists all of them in the failure's text. Waived findings do not fail a
+//! case: one whose findings are all waived is skipped, with the waiver as the reason. No timestamps or durations
 //! are written: the same inputs give the same file.
 
 use std::collections::BTreeMap;
@@ -136,7 +137,8 @@ fn build(report: &Report<'_, '_>) -> Junit {
     // What is left, in the report's order (worst first).
     for f in pending.findings.into_iter().flatten() {
         let name = format!("{}: {}", f.concerns(), f.row.rule);
-        inventory.add_test_case(case(&name, "inventory", failure(std::slice::from_ref(&f))));
+        let status = status(std::slice::from_ref(&f)).unwrap_or_else(TestCaseStatus::success);
+        inventory.add_test_case(case(&name, "inventory", status));
     }
     junit.add_test_suite(inventory);
     junit
@@ -148,34 +150,49 @@ fn case(name: &str, class: &str, status: TestCaseStatus) -> TestCase {
     case
 }
 
-/// A failure for the findings, or `None` when there are none.
+/// The status the findings give a case: a failure with the worst finding that no waiver
+/// covers; skipped with the waiver when every finding is waived; `None` when there are none.
 fn status(findings: &[Placed<'_>]) -> Option<TestCaseStatus> {
-    (!findings.is_empty()).then(|| failure(findings))
-}
-
-fn failure(findings: &[Placed<'_>]) -> TestCaseStatus {
-    let worst = findings
+    let worst_open = findings
         .iter()
-        .max_by_key(|f| f.row.severity)
-        .expect("a failure has findings");
-    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-    status.set_message(clean(&worst.row.message));
-    status.set_type(worst.row.rule);
+        .filter(|f| f.row.waiver.is_none())
+        .max_by_key(|f| f.row.severity);
+    let mut status = match worst_open {
+        Some(worst) => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_message(clean(&worst.row.message));
+            s.set_type(worst.row.rule);
+            s
+        }
+        None => {
+            let note = findings.first()?.row.waiver_note()?;
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(clean(&note));
+            s
+        }
+    };
     let text: Vec<String> = findings
         .iter()
         .map(|f| {
-            format!(
+            let mut line = format!(
                 "{} {}: {}\n  fix: {}\n  fingerprint: {}",
                 f.row.severity,
                 f.row.rule,
                 clean(&f.row.message),
                 clean(f.row.remediation),
                 f.row.fingerprint
-            )
+            );
+            if let Some(b) = f.row.baseline {
+                line.push_str(&format!("\n  baseline: {}", b.as_str()));
+            }
+            if let Some(note) = f.row.waiver_note() {
+                line.push_str(&format!("\n  {}", clean(&note)));
+            }
+            line
         })
         .collect();
     status.set_description(text.join("\n"));
-    status
+    Some(status)
 }
 
 /// A case's status from its coverage alone (no finding of its own).

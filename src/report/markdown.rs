@@ -46,9 +46,16 @@ fn header(out: &mut String, r: &Report<'_, '_>) {
         .map_or_else(|| "organisation not named".to_owned(), markdown_text);
     let f = &r.summary.findings;
     let total = f.critical + f.high + f.medium + f.low + f.info;
+    let mut gate = String::new();
+    if r.summary.waived > 0 {
+        let _ = write!(gate, " {} waived.", r.summary.waived);
+    }
+    if let Some(new) = r.summary.new {
+        let _ = write!(gate, " {new} new since the baseline.");
+    }
     let _ = writeln!(
         out,
-        "## mdrplan: {org}\n\n**{total} finding{s}**: {} critical, {} high, {} medium, {} low, {} info. \
+        "## mdrplan: {org}\n\n**{total} finding{s}**: {} critical, {} high, {} medium, {} low, {} info.{gate} \
 {} assets, {} applications; {} (PaaS monitoring need {}); profile {}.\n",
         f.critical,
         f.high,
@@ -80,7 +87,7 @@ fn worst_findings(out: &mut String, r: &Report<'_, '_>) {
             f.row.severity,
             f.row.rule,
             cell(&f.concerns()),
-            cell(&f.row.message)
+            finding(&f.row)
         );
     }
     if total > VISIBLE {
@@ -91,6 +98,18 @@ fn worst_findings(out: &mut String, r: &Report<'_, '_>) {
         );
     }
     out.push('\n');
+}
+
+/// A finding's message for a cell, marked **new** against a baseline and with its waiver.
+fn finding(f: &super::FindingRow<'_>) -> String {
+    let mut text = cell(&f.message);
+    if f.baseline == Some(crate::baseline::BaselineState::New) {
+        text.insert_str(0, "**new** ");
+    }
+    if let Some(note) = f.waiver_note() {
+        let _ = write!(text, "<br>**{}**", cell(&note));
+    }
+    text
 }
 
 fn all_findings(out: &mut String, r: &Report<'_, '_>) {
@@ -115,7 +134,7 @@ fn all_findings(out: &mut String, r: &Report<'_, '_>) {
             f.row.severity,
             f.row.rule,
             cell(&f.concerns()),
-            cell(&f.row.message),
+            finding(&f.row),
             cell(f.row.remediation),
             &f.row.fingerprint[..f.row.fingerprint.len().min(16)],
         );

@@ -439,6 +439,14 @@ impl Placed<'_> {
     }
 }
 
+impl FindingRow<'_> {
+    /// The waiver in words, `waived until 2027-03-31 by owner: reason`, for a waived finding.
+    pub fn waiver_note(&self) -> Option<String> {
+        self.waiver
+            .map(|w| format!("waived until {} by {}: {}", w.expires, w.owner, w.reason))
+    }
+}
+
 /// A place in an input file, as given on the command line (with forward slashes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Place<'a> {

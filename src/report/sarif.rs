@@ -8,6 +8,9 @@
 //!
 //! Locations: an asset's or application's finding points at its input file, with the line and
 //! column where the input has them (overlays); exported rows have none, so the region is line 1.
+//! A waived finding carries an accepted external suppression with the waiver's reason as its
+//! justification; with `--baseline`, each result has its `baselineState` (`new`, `unchanged`).
+//!
 //! Findings about a subscription, the organisation or a resource type point at line 1 of the
 //! first overlay (or, without one, the first input). GitHub code scanning needs a file and a
 //! line for every result, hence line 1 rather than no region. No timestamps or durations are
@@ -199,6 +202,24 @@ fn result(f: &Placed<'_>, fallback: Option<Place<'_>>) -> sarif::Result {
         )
         .build();
     result.locations = f.origin.or(fallback).map(|p| vec![location(p, f)]);
+    result.baseline_state = row.baseline.map(|b| json!(b.as_str()));
+    result.suppressions = row.waiver.map(|w| {
+        let mut suppression = sarif::Suppression::builder()
+            .kind(json!("external"))
+            .status(json!("accepted"))
+            .justification(clean(&w.reason))
+            .build();
+        suppression.properties = Some(
+            sarif::PropertyBag::builder()
+                .additional_properties(BTreeMap::from([
+                    ("owner".to_owned(), json!(clean(&w.owner))),
+                    ("expires".to_owned(), json!(w.expires)),
+                    ("source".to_owned(), json!(clean(&w.source))),
+                ]))
+                .build(),
+        );
+        vec![suppression]
+    });
     result
 }
 
