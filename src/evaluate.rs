@@ -844,6 +844,49 @@ fn required_use_cases(catalog: &Catalog, app: &crate::inventory::Application) ->
         .collect()
 }
 
+/// A telemetry source an application has: declared in the overlay, or implied by components.
+#[derive(Debug, Clone)]
+pub struct TelemetryUse<'c> {
+    pub source: &'c crate::profile::model::TelemetrySource,
+    /// The components that imply it; empty when the overlay declares it.
+    pub from: Vec<AssetId>,
+}
+
+/// An application's telemetry sources, in the profile's order: those its overlay declares, or,
+/// when it declares none, those its components' types imply.
+pub fn app_telemetry<'c>(
+    inv: &Inventory,
+    catalog: &'c Catalog,
+    app: &crate::inventory::Application,
+) -> Vec<TelemetryUse<'c>> {
+    catalog
+        .profile
+        .telemetry
+        .iter()
+        .filter_map(|source| {
+            if !app.telemetry.is_empty() {
+                return app.telemetry.contains(&source.id).then(|| TelemetryUse {
+                    source,
+                    from: Vec::new(),
+                });
+            }
+            let from: Vec<AssetId> = app
+                .components
+                .iter()
+                .copied()
+                .filter(|c| {
+                    let t = inv.type_of(&inv.assets[*c]);
+                    source
+                        .inferred_from
+                        .iter()
+                        .any(|f| f.eq_ignore_ascii_case(t))
+                })
+                .collect();
+            (!from.is_empty()).then_some(TelemetryUse { source, from })
+        })
+        .collect()
+}
+
 /// Where an alert's rule stands against the analytics rules given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RuleState {

@@ -184,6 +184,8 @@ pub struct Application {
     /// Assets the application depends on without being made of them.
     pub depends_on: Vec<AssetId>,
     pub alerts: Vec<Alert>,
+    /// Telemetry sources the overlay declares (profile ids, sorted); empty: inferred.
+    pub telemetry: Vec<String>,
     pub origin: Origin,
 }
 
