@@ -705,6 +705,23 @@ impl<'a> Builder<'a> {
                 }
                 skus.len()
             }
+            input::Kind::DiagnosticSettings => {
+                let settings = exports::diagnostics::parse(display, &value)?;
+                self.inv.diagnostics_given = true;
+                for s in &settings {
+                    self.inv
+                        .diagnostics
+                        .entry(s.resource.clone())
+                        .or_default()
+                        .push(DiagnosticSetting {
+                            name: s.name.clone(),
+                            workspace: s.workspace.clone(),
+                            categories: s.categories.clone(),
+                            origin,
+                        });
+                }
+                settings.len()
+            }
             input::Kind::Settings => {
                 let settings = exports::settings::parse(display, &value)?;
                 self.inv
@@ -1342,6 +1359,23 @@ impl<'a> Builder<'a> {
             });
         }
 
+        let mut telemetry = Vec::new();
+        for (j, source) in app.telemetry.into_iter().enumerate() {
+            match self.catalog.telemetry(source.trim()) {
+                Some(t) => telemetry.push(t.id.clone()),
+                None => {
+                    diags
+                        .error(
+                            here.loc(&format!("{path}.telemetry[{j}]")),
+                            format!("unknown telemetry source `{source}`"),
+                        )
+                        .help = Some(suggestion(&source, self.catalog.telemetry_names()));
+                }
+            }
+        }
+        telemetry.sort();
+        telemetry.dedup();
+
         self.inv.applications.push(Application {
             name: app.name.unwrap_or_else(|| app.id.clone()),
             id: app.id,
@@ -1355,6 +1389,7 @@ impl<'a> Builder<'a> {
             components: Vec::new(),
             depends_on: Vec::new(),
             alerts,
+            telemetry,
             origin: here.origin(&path),
         });
     }

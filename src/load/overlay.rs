@@ -190,6 +190,10 @@ pub struct OverlayApplication {
     pub depends_on: Vec<String>,
     #[serde(default)]
     pub alerts: Vec<OverlayAlert>,
+    /// Where the application's telemetry lands (profile `telemetry` ids); inferred from its
+    /// components when not given.
+    #[serde(default)]
+    pub telemetry: Vec<String>,
 }
 
 fn single_tenant() -> Tenancy {

@@ -355,7 +355,19 @@ pub struct ApplicationRow<'a> {
     pub use_cases: UseCases<'a>,
     pub alerts: Vec<AlertRow<'a>>,
     pub suggested_rules: Vec<SuggestedRule<'a>>,
+    /// Where the application's telemetry lands: declared, or inferred from components.
+    pub telemetry: Vec<TelemetryRow<'a>>,
     pub coverage: Coverage,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TelemetryRow<'a> {
+    pub source: &'a str,
+    pub tables: &'a [String],
+    /// `declared` in the overlay, or `inferred` from the components listed in `from`.
+    pub how: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub from: Vec<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -787,6 +799,23 @@ impl<'a, 'c> Report<'a, 'c> {
                     .collect(),
                 score: e.score(),
             },
+            telemetry: crate::evaluate::app_telemetry(inv, self.catalog, app)
+                .into_iter()
+                .map(|t| {
+                    let mut from: Vec<&str> = t.from.iter().map(|c| &*inv.assets[*c].id).collect();
+                    from.sort_unstable();
+                    TelemetryRow {
+                        source: &t.source.id,
+                        tables: &t.source.tables,
+                        how: if t.from.is_empty() {
+                            "declared"
+                        } else {
+                            "inferred"
+                        },
+                        from,
+                    }
+                })
+                .collect(),
             suggested_rules: e
                 .suggested_rules
                 .iter()
