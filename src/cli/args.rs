@@ -98,6 +98,11 @@ pub struct ReportArgs {
     /// Count only findings that are not in this earlier JSON report towards --fail-on
     #[arg(long, value_name = "OLD.json")]
     pub baseline: Option<PathBuf>,
+
+    /// Prices that replace the profile's, for the cost estimate (a YAML file holding a
+    /// `prices:` section as a profile writes it)
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

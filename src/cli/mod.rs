@@ -189,7 +189,10 @@ fn diff(settings: &Settings, a: &args::DiffArgs) -> anyhow::Result<u8> {
 }
 
 fn analyze(cli: &Cli, settings: &Settings, a: &args::ReportArgs, view: View) -> anyhow::Result<u8> {
-    let catalog = load_profile(&cli.profile)?;
+    let mut catalog = load_profile(&cli.profile)?;
+    if let Some(prices) = &a.prices {
+        profile::apply_price_file(&mut catalog, prices)?;
+    }
     // The gate's files are read first: a mistake in them should not wait for a large analysis.
     let waivers = a
         .waivers

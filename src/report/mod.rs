@@ -255,7 +255,34 @@ pub struct DefenderPlanRow<'a> {
     pub required_sub_plan: Option<&'a str>,
     pub state: &'static str,
     pub resources: usize,
-    /// Monthly cost; `null` while the profile holds no price for the plan.
+    /// Today's monthly cost; `null` when the price or the quantity is unknown.
+    pub monthly_usd: Option<f64>,
+    pub cost: CostRow<'a>,
+}
+
+/// A plan's cost in one subscription: the quantity billed, today's setting and the
+/// recommended one, each with its unit price and monthly cost.
+#[derive(Debug, Serialize)]
+pub struct CostRow<'a> {
+    pub quantity: Option<f64>,
+    pub unit: &'static str,
+    /// Machines left out because they are deallocated.
+    pub deallocated: usize,
+    pub current: CostSetting<'a>,
+    pub recommended: CostSetting<'a>,
+    /// Recommended minus current.
+    pub difference_usd: Option<f64>,
+    /// Why the cost is unknown, when it is.
+    pub unknown: Option<&'a str>,
+    /// The options compared, with the arithmetic.
+    pub reasoning: &'a [String],
+}
+
+#[derive(Debug, Serialize)]
+pub struct CostSetting<'a> {
+    pub setting: &'a str,
+    pub sub_plan: Option<&'a str>,
+    pub unit_usd: Option<f64>,
     pub monthly_usd: Option<f64>,
 }
 
@@ -266,10 +293,15 @@ pub struct LicenceRow {
     pub products: Vec<String>,
 }
 
+/// The month's total over the subscriptions' plans. Plans whose cost is unknown are not in the
+/// sums: `complete` says whether any is missing and `unpriced` which.
 #[derive(Debug, Serialize)]
 pub struct MonthlyCost {
     pub current: Option<f64>,
     pub recommended: Option<f64>,
+    pub difference: Option<f64>,
+    pub complete: bool,
+    pub unpriced: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -285,6 +317,39 @@ pub struct WarningRow {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+}
+
+/// The month's totals: the sums over the plans whose cost is known, and which are not.
+fn totals(rows: &[DefenderPlanRow<'_>]) -> MonthlyCost {
+    let (mut current, mut recommended) = (0.0, 0.0);
+    let (mut any_current, mut any_recommended) = (false, false);
+    let mut unpriced = Vec::new();
+    for r in rows {
+        match (r.cost.current.monthly_usd, r.cost.recommended.monthly_usd) {
+            (Some(c), Some(m)) => {
+                current += c;
+                recommended += m;
+                any_current = true;
+                any_recommended = true;
+            }
+            _ => unpriced.push(format!(
+                "{} {}: {}",
+                r.subscription_name
+                    .or(r.subscription)
+                    .unwrap_or("(no subscription)"),
+                r.plan,
+                r.cost.unknown.unwrap_or("today's plan state is unknown")
+            )),
+        }
+    }
+    let round = |x: f64| (x * 100.0).round() / 100.0;
+    MonthlyCost {
+        current: any_current.then(|| round(current)),
+        recommended: any_recommended.then(|| round(recommended)),
+        difference: (any_current && any_recommended).then(|| round(recommended - current)),
+        complete: unpriced.is_empty(),
+        unpriced,
+    }
 }
 
 impl<'a, 'c> Report<'a, 'c> {
@@ -329,11 +394,12 @@ impl<'a, 'c> Report<'a, 'c> {
             })
             .collect();
 
-        let defender = analysis
+        let defender: Vec<DefenderPlanRow<'a>> = analysis
             .evaluation
             .defender
             .iter()
-            .map(|d| DefenderPlanRow {
+            .zip(&analysis.cost.plans)
+            .map(|(d, c)| DefenderPlanRow {
                 subscription: d.subscription.as_deref(),
                 subscription_name: inv
                     .subscription(d.subscription.as_deref())
@@ -343,9 +409,30 @@ impl<'a, 'c> Report<'a, 'c> {
                 required_sub_plan: d.required_sub_plan,
                 state: d.state,
                 resources: d.resources,
-                monthly_usd: None,
+                monthly_usd: c.current.monthly_usd,
+                cost: CostRow {
+                    quantity: c.quantity,
+                    unit: c.unit,
+                    deallocated: c.deallocated,
+                    current: CostSetting {
+                        setting: &c.current.label,
+                        sub_plan: c.current.sub_plan,
+                        unit_usd: c.current.unit_usd,
+                        monthly_usd: c.current.monthly_usd,
+                    },
+                    recommended: CostSetting {
+                        setting: &c.recommended.label,
+                        sub_plan: c.recommended.sub_plan,
+                        unit_usd: c.recommended.unit_usd,
+                        monthly_usd: c.recommended.monthly_usd,
+                    },
+                    difference_usd: c.difference(),
+                    unknown: c.unknown.as_deref(),
+                    reasoning: &c.reasoning,
+                },
             })
             .collect();
+        let monthly_usd = totals(&defender);
 
         let mut licences: Vec<LicenceRow> = inv
             .licences
@@ -405,10 +492,7 @@ impl<'a, 'c> Report<'a, 'c> {
             plan: Plan {
                 defender,
                 licences,
-                monthly_usd: MonthlyCost {
-                    current: None,
-                    recommended: None,
-                },
+                monthly_usd,
             },
             warnings: analysis
                 .warnings
