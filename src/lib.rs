@@ -19,6 +19,7 @@ pub mod inventory;
 pub mod load;
 pub mod map;
 pub mod profile;
+pub mod remediate;
 pub mod report;
 pub mod rules;
 pub mod waivers;

@@ -70,6 +70,30 @@ pub enum Command {
     Profiles(ProfilesArgs),
     /// What changed between two JSON reports: findings, assets, classification, coverage
     Diff(DiffArgs),
+    /// A script or template that switches on exactly the missing or too weak Defender plans
+    Remediate(RemediateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RemediateArgs {
+    /// Input files or folders (.json, .yaml, .yml, .csv; folders are read recursively)
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// What to write: an `az` script, a Bicep template, or Terraform
+    #[arg(long, value_enum, default_value_t = RemediateFormat::Az)]
+    pub format: RemediateFormat,
+
+    /// Write the output to this file (atomically) instead of standard output
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RemediateFormat {
+    Az,
+    Bicep,
+    Terraform,
 }
 
 #[derive(Debug, Args)]
