@@ -203,3 +203,31 @@ fn aks_vcores_are_node_count_times_the_size_vcpus() {
     assert_eq!(aks["unit"], "vCores");
     assert_eq!(aks["recommended"]["monthly_usd"], 308.0);
 }
+
+#[test]
+fn licence_gaps_name_the_licence_that_closes_them_most_simply() {
+    let example = format!("{}/examples/company-c", env!("CARGO_MANIFEST_DIR"));
+    let plan = plan_json(&["plan", &example, "--format", "json"]);
+    // Microsoft 365 E3 alone: the E5 Security add-on closes every gap without re-buying E3.
+    assert_eq!(
+        plan["licence_bundle"]["part_number"],
+        "IDENTITY_THREAT_PROTECTION"
+    );
+    let checks = plan["licence_checks"].as_array().unwrap();
+    let endpoint = checks.iter().find(|c| c["check"] == "endpoint").unwrap();
+    assert_eq!(endpoint["state"], "gap");
+    assert_eq!(endpoint["held"], serde_json::json!([]));
+    // Service plans that grant nothing the profile tracks are kept, and marked.
+    let rows = plan["licences"].as_array().unwrap();
+    let teams = rows.iter().find(|l| l["name"] == "TEAMS1").unwrap();
+    assert_eq!(teams["known"], false);
+    assert_eq!(teams["security"], false);
+
+    let a = plan_json(&[
+        "plan",
+        &format!("{}/examples/company-a", env!("CARGO_MANIFEST_DIR")),
+        "--format",
+        "json",
+    ]);
+    assert!(a["licence_bundle"].is_null(), "E3 + E5 Security: no gap");
+}

@@ -461,19 +461,59 @@ fn defender(out: &mut String, r: &Report<'_, '_>, style: Style) {
 }
 
 fn licences(out: &mut String, r: &Report<'_, '_>, style: Style) {
-    heading(out, style, "Licences");
+    heading(out, style, "Licences by module");
+    if !r.plan.licence_checks.is_empty() {
+        let mut t = table(
+            style,
+            &["module", "needs any of", "held", "state", "closed by"],
+        );
+        for c in &r.plan.licence_checks {
+            t.add_row(vec![
+                Cell::new(&c.module),
+                Cell::new(c.needs_any.join(", ")),
+                Cell::new(if c.held.is_empty() {
+                    "-".into()
+                } else {
+                    c.held.join(", ")
+                }),
+                coverage_cell(c.state),
+                Cell::new(
+                    c.closed_by
+                        .as_ref()
+                        .map_or_else(|| "-".into(), |b| format!("{} ({})", b.name, b.part_number)),
+                ),
+            ]);
+        }
+        let _ = writeln!(out, "{t}");
+        if let Some(b) = &r.plan.licence_bundle {
+            let _ = writeln!(
+                out,
+                "one licence closes every gap: {} ({})",
+                b.name, b.part_number
+            );
+        }
+    }
     if r.plan.licences.is_empty() {
-        let _ = writeln!(out, "none given");
+        let _ = writeln!(out, "no licences given");
         return;
     }
-    let mut t = table(style, &["licence", "grants"]);
-    for l in &r.plan.licences {
-        let grants = if l.known {
-            l.products.join(", ")
-        } else {
-            "(no product the profile tracks)".into()
-        };
-        t.add_row(vec![Cell::new(clean(&l.name)), Cell::new(grants)]);
+    let security: Vec<&super::LicenceRow> = r.plan.licences.iter().filter(|l| l.known).collect();
+    let other = r.plan.licences.len() - security.len();
+    if !security.is_empty() {
+        let mut t = table(style, &["licence or service plan", "grants", "modules"]);
+        for l in &security {
+            t.add_row(vec![
+                Cell::new(clean(&l.name)),
+                Cell::new(l.products.join(", ")),
+                Cell::new(l.modules.join(", ")),
+            ]);
+        }
+        let _ = writeln!(out, "{t}");
     }
-    let _ = writeln!(out, "{t}");
+    if other > 0 {
+        let _ = writeln!(
+            out,
+            "{other} other licence(s) or service plan(s) grant no product the profile tracks (all of them with --format json)"
+        );
+    }
 }
