@@ -72,6 +72,8 @@ pub struct Sku {
     pub name: Option<Sym>,
     pub tier: Option<Sym>,
     pub capacity: Option<u64>,
+    /// A cluster's node pools: the size of their machines and how many there are.
+    pub pools: Box<[(Sym, u32)]>,
 }
 
 impl Sku {
@@ -86,6 +88,7 @@ impl Sku {
             name: name.map(|n| strings.intern(n)),
             tier: tier.map(|t| strings.intern(t)),
             capacity,
+            pools: Box::new([]),
         })
     }
 }
@@ -120,6 +123,10 @@ pub struct Asset {
 impl Asset {
     /// The scale set runs a Kubernetes cluster's nodes: the cluster's plan covers it.
     pub const NODE_POOL: u8 = 1;
+    /// The export says the machine is deallocated (it is not billed).
+    pub const DEALLOCATED: u8 = 2;
+    /// The export gives the machine's power state.
+    pub const POWER_KNOWN: u8 = 4;
 
     /// The asset's name: its own, or the last segment of its id.
     pub fn name(&self) -> &str {
@@ -135,6 +142,10 @@ impl Asset {
 
     pub fn is_node_pool(&self) -> bool {
         self.flags & Asset::NODE_POOL != 0
+    }
+
+    pub fn is_deallocated(&self) -> bool {
+        self.flags & Asset::DEALLOCATED != 0
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod baseline;
 pub mod classify;
 pub mod cli;
+pub mod cost;
 pub mod diag;
 pub mod diff;
 pub mod domain;
@@ -18,6 +19,7 @@ pub mod inventory;
 pub mod load;
 pub mod map;
 pub mod profile;
+pub mod remediate;
 pub mod report;
 pub mod rules;
 pub mod waivers;
@@ -34,6 +36,8 @@ pub struct Analysis<'c> {
     pub classification: classify::Classification,
     pub mapping: map::Mapping<'c>,
     pub evaluation: evaluate::Evaluation<'c>,
+    /// What each subscription's plans cost, today and as recommended.
+    pub cost: cost::Estimate<'c>,
     /// Warnings from every stage, in a stable order.
     pub warnings: Vec<Diagnostic>,
 }
@@ -70,6 +74,8 @@ pub fn analyze_with<'c>(
     lap("map");
     let evaluation = evaluate::evaluate(&inventory, &classification, &mapping, catalog);
     lap("evaluate");
+    let cost = cost::estimate(&inventory, &mapping, &evaluation, catalog);
+    lap("cost");
     let mut warnings = loaded.warnings;
     warnings.extend(classification.warnings.iter().cloned());
     warnings.sort();
@@ -79,6 +85,7 @@ pub fn analyze_with<'c>(
         classification,
         mapping,
         evaluation,
+        cost,
         warnings,
     })
 }

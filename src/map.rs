@@ -334,6 +334,7 @@ mod tests {
             name: Some(inv.strings.intern("Y1")),
             tier: Some(inv.strings.intern("Dynamic")),
             capacity: None,
+            pools: Box::new([]),
         }));
         let rt = catalog.resource_type("Microsoft.Web/sites").unwrap();
         assert!(

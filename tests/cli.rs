@@ -134,10 +134,22 @@ fn json_report_has_the_design_keys() {
     for key in ["defender", "licences", "monthly_usd"] {
         assert!(r["plan"].get(key).is_some(), "plan.{key}");
     }
-    assert!(
-        r["plan"]["monthly_usd"]["current"].is_null(),
-        "no prices yet: unknown, never 0"
-    );
+    for key in [
+        "current",
+        "recommended",
+        "difference",
+        "complete",
+        "unpriced",
+    ] {
+        assert!(
+            r["plan"]["monthly_usd"].get(key).is_some(),
+            "plan.monthly_usd.{key}"
+        );
+    }
+    let row = &r["plan"]["defender"][0];
+    for key in ["monthly_usd", "cost"] {
+        assert!(row.get(key).is_some(), "plan.defender[].{key}");
+    }
 }
 
 #[test]

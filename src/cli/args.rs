@@ -73,6 +73,30 @@ pub enum Command {
     Profiles(ProfilesArgs),
     /// What changed between two JSON reports: findings, assets, classification, coverage
     Diff(DiffArgs),
+    /// A script or template that switches on exactly the missing or too weak Defender plans
+    Remediate(RemediateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RemediateArgs {
+    /// Input files or folders (.json, .yaml, .yml, .csv; folders are read recursively)
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// What to write: an `az` script, a Bicep template, or Terraform
+    #[arg(long, value_enum, default_value_t = RemediateFormat::Az)]
+    pub format: RemediateFormat,
+
+    /// Write the output to this file (atomically) instead of standard output
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RemediateFormat {
+    Az,
+    Bicep,
+    Terraform,
 }
 
 #[derive(Debug, Args)]
@@ -107,6 +131,11 @@ pub struct ReportArgs {
     /// Count only findings that are not in this earlier JSON report towards --fail-on
     #[arg(long, value_name = "OLD.json")]
     pub baseline: Option<PathBuf>,
+
+    /// Prices that replace the profile's, for the cost estimate (a YAML file holding a
+    /// `prices:` section as a profile writes it)
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
 }
 
 /// One more output: a format and the file it goes to.

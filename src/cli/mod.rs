@@ -163,7 +163,31 @@ pub fn run(cli: &Cli, settings: &Settings) -> anyhow::Result<u8> {
         Command::Rules(a) => rules(cli, settings, a),
         Command::Profiles(a) => profiles(a),
         Command::Diff(a) => diff(settings, a),
+        Command::Remediate(a) => remediate(cli, a),
     }
+}
+
+fn remediate(cli: &Cli, a: &args::RemediateArgs) -> anyhow::Result<u8> {
+    let catalog = load_profile(&cli.profile)?;
+    let analysis = crate::analyze(&a.inputs, &catalog)?;
+    strict_check(cli, &analysis.warnings)?;
+    for w in &analysis.warnings {
+        log::warn!("{w}");
+    }
+    let (changes, skipped) = crate::remediate::changes(&analysis, &catalog);
+    let format = match a.format {
+        args::RemediateFormat::Az => crate::remediate::Format::Az,
+        args::RemediateFormat::Bicep => crate::remediate::Format::Bicep,
+        args::RemediateFormat::Terraform => crate::remediate::Format::Terraform,
+    };
+    for s in &skipped {
+        log::info!("left alone: {s}");
+    }
+    emit(
+        a.output.as_deref(),
+        &crate::remediate::render(&changes, &skipped, &catalog, format),
+    )?;
+    Ok(EXIT_OK)
 }
 
 fn diff(settings: &Settings, a: &args::DiffArgs) -> anyhow::Result<u8> {
@@ -190,7 +214,10 @@ fn diff(settings: &Settings, a: &args::DiffArgs) -> anyhow::Result<u8> {
 
 fn analyze(cli: &Cli, settings: &Settings, a: &args::ReportArgs, view: View) -> anyhow::Result<u8> {
     let outputs = outputs(a, view)?;
-    let catalog = load_profile(&cli.profile)?;
+    let mut catalog = load_profile(&cli.profile)?;
+    if let Some(prices) = &a.prices {
+        profile::apply_price_file(&mut catalog, prices)?;
+    }
     // The gate's files are read first: a mistake in them should not wait for a large analysis.
     let waivers = a
         .waivers

@@ -534,7 +534,7 @@ impl<'a> Builder<'a> {
                 .iter()
                 .any(|(k, _)| k.len() > 12 && k[..12].eq_ignore_ascii_case("aks-managed-"));
 
-        let sku = raw.sku.map(|s| {
+        let mut sku = raw.sku.map(|s| {
             Sku::interned(
                 &mut self.inv.strings,
                 s.name.as_deref(),
@@ -542,6 +542,37 @@ impl<'a> Builder<'a> {
                 s.capacity,
             )
         });
+        if let Some(pools) = props.agent_pool_profiles.as_deref()
+            && !pools.is_empty()
+        {
+            let strings = &mut self.inv.strings;
+            let pools: Box<[(Sym, u32)]> = pools
+                .iter()
+                .map(|p| {
+                    (
+                        strings.intern(p.vm_size.as_deref().unwrap_or("")),
+                        p.count
+                            .map_or(u32::MAX, |c| u32::try_from(c).unwrap_or(u32::MAX - 1)),
+                    )
+                })
+                .collect();
+            sku.get_or_insert_with(Box::default).pools = pools;
+        }
+        // `PowerState/deallocated` (Resource Graph's instance view); a stopped but allocated
+        // machine is still billed.
+        let power = props
+            .extended
+            .as_ref()
+            .and_then(|e| e.instance_view.as_ref())
+            .and_then(|v| v.power_state.as_ref())
+            .and_then(|p| p.code.as_deref());
+        let power_flags = match power {
+            Some(code) if code.to_ascii_lowercase().ends_with("/deallocated") => {
+                Asset::DEALLOCATED | Asset::POWER_KNOWN
+            }
+            Some(_) => Asset::POWER_KNOWN,
+            None => 0,
+        };
         let strings = &mut self.inv.strings;
         let mut sym = |t: &str| strings.intern(t);
         let asset = Asset {
@@ -572,7 +603,7 @@ impl<'a> Builder<'a> {
                 line: 0,
                 column: 0,
             },
-            flags: if node_pool { Asset::NODE_POOL } else { 0 },
+            flags: power_flags | if node_pool { Asset::NODE_POOL } else { 0 },
         };
         let h = fold_hash(&asset.id);
         match self.ids.entry(h) {

@@ -94,12 +94,60 @@ pub struct RawProperties {
     pub workspace_resource_id: Option<String>,
     #[serde(alias = "Capabilities", deserialize_with = "lenient")]
     pub capabilities: Option<Vec<RawCapability>>,
+    /// A Kubernetes cluster's node pools.
+    #[serde(
+        rename = "agentPoolProfiles",
+        alias = "AgentPoolProfiles",
+        deserialize_with = "lenient"
+    )]
+    pub agent_pool_profiles: Option<Vec<RawAgentPool>>,
+    /// Resource Graph's `extended.instanceView` of a virtual machine (its power state).
+    #[serde(alias = "Extended", deserialize_with = "lenient")]
+    pub extended: Option<RawExtended>,
     #[serde(
         rename = "privateLinkServiceConnections",
         alias = "PrivateLinkServiceConnections",
         deserialize_with = "lenient"
     )]
     pub private_link_service_connections: Option<Vec<RawLinkConnection>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawAgentPool {
+    #[serde(alias = "Count", deserialize_with = "number")]
+    pub count: Option<u64>,
+    #[serde(rename = "vmSize", alias = "VmSize")]
+    pub vm_size: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawExtended {
+    #[serde(
+        rename = "instanceView",
+        alias = "InstanceView",
+        deserialize_with = "lenient"
+    )]
+    pub instance_view: Option<RawInstanceView>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawInstanceView {
+    #[serde(
+        rename = "powerState",
+        alias = "PowerState",
+        deserialize_with = "lenient"
+    )]
+    pub power_state: Option<RawPowerState>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawPowerState {
+    #[serde(alias = "Code")]
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -63,6 +63,10 @@ pub struct Catalog {
     tiers: HashMap<String, usize>,
     sensitivity_keys: BTreeSet<String>,
     impact_keys: BTreeSet<String>,
+    /// Prices by plan (lower-cased), and sub-plan (lower-cased) where the entry names one.
+    prices: HashMap<(String, Option<String>), usize>,
+    /// vCPUs by lower-cased size name.
+    vcpus: HashMap<String, u32>,
 }
 
 /// Loads a profile by built-in name or path, folds it onto what it extends, and checks it.
@@ -213,6 +217,9 @@ fn visit_sections(p: &Profile, f: &mut dyn FnMut(&'static str, &dyn KeyedList)) 
         &p.organization_checks,
         |e: &OrganizationCheck| e.id.clone()
     );
+    if let Some(prices) = &p.prices {
+        visit!("prices.items", &prices.items, |e: &Price| e.key());
+    }
     if let Some(l) = &p.licences {
         visit!("licences.products", &l.products, |e: &Product| e.id.clone());
         visit!(
@@ -317,8 +324,155 @@ fn merge(layers: &[Layer]) -> (Profile, Origins) {
         if p.remediation.is_some() {
             out.remediation = p.remediation;
         }
+        if let Some(prices) = p.prices {
+            merge_prices(out.prices.get_or_insert_with(PriceSheet::default), prices);
+        }
+        if let Some(sizes) = p.vm_sizes {
+            let into = out.vm_sizes.get_or_insert_with(VmSizes::default);
+            into.vcpus.extend(sizes.vcpus);
+            into.sources.extend(sizes.sources);
+            if sizes.as_of.is_some() {
+                into.as_of = sizes.as_of;
+            }
+        }
     }
     (out, origins)
+}
+
+/// Folds a price sheet onto another: an entry with the same plan and sub-plan replaces the
+/// earlier one whole.
+fn merge_prices(into: &mut PriceSheet, from: PriceSheet) {
+    if from.hours_per_month.is_some() {
+        into.hours_per_month = from.hours_per_month;
+    }
+    merge_keyed(&mut into.items, from.items, Price::key);
+}
+
+/// Reads a price file (`--prices`), checks it against the catalog, and folds it onto the
+/// catalog's prices. Errors name the file, line and column.
+pub fn apply_price_file(catalog: &mut Catalog, path: &std::path::Path) -> Result<(), InputErrors> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| {
+        InputErrors::one(
+            Diagnostic::error(
+                Location::file(&file),
+                format!("cannot read the price file: {e}"),
+            )
+            .with_help("check the path given with --prices"),
+        )
+    })?;
+    let (text, _) = crate::load::text::decode(&file, &bytes).map_err(InputErrors::one)?;
+    let parsed: PriceFile = yaml::from_str(&file, &text).map_err(|mut d| {
+        if d.help.is_none() {
+            d.help = Some(
+                "a price file holds one `prices:` section as a profile writes it:                  hours_per_month and items [{plan, sub_plan, usd, unit, source, as_of}]"
+                    .into(),
+            );
+        }
+        InputErrors::one(d)
+    })?;
+    let positions = Positions::index(&text);
+    let mut problems = Diagnostics::default();
+    check_prices(catalog, &parsed.prices, &mut |path, message, help| {
+        problems.push(
+            Diagnostic::error(positions.locate(&file, &format!("prices.{path}")), message)
+                .with_help(help),
+        )
+    });
+    let mut seen = HashMap::new();
+    for (i, item) in parsed.prices.items.iter().enumerate() {
+        if let Some(first) = seen.insert(item.key(), i) {
+            problems.push(
+                Diagnostic::error(
+                    positions.locate(&file, &format!("prices.items[{i}]")),
+                    format!("`{}` is priced twice (also entry {first})", item.key()),
+                )
+                .with_help("keep one entry per plan and sub-plan"),
+            );
+        }
+    }
+    problems.finish().map_err(|mut e| {
+        e.0.sort();
+        e
+    })?;
+    merge_prices(
+        catalog
+            .profile
+            .prices
+            .get_or_insert_with(PriceSheet::default),
+        parsed.prices,
+    );
+    catalog.index_prices();
+    Ok(())
+}
+
+/// Checks a price sheet against the plans it prices; `report` takes the path under `prices.`,
+/// the message and the help.
+fn check_prices(c: &Catalog, sheet: &PriceSheet, report: &mut dyn FnMut(String, String, String)) {
+    if let Some(h) = sheet.hours_per_month
+        && !(h.is_finite() && h > 0.0 && h <= 744.0)
+    {
+        report(
+            "hours_per_month".into(),
+            format!("hours_per_month `{h}` is not a month's hours"),
+            "write the hours billed in a month (Azure bills 730)".into(),
+        );
+    }
+    let plan_names: Vec<&str> = c.plan_names().collect();
+    for (i, item) in sheet.items.iter().enumerate() {
+        let at = |field: &str| format!("items[{i}].{field}");
+        match c.plan(&item.plan) {
+            None => report(
+                at("plan"),
+                format!("price for unknown plan `{}`", item.plan),
+                suggestion(&item.plan, plan_names.iter().copied()),
+            ),
+            Some(plan) => {
+                if let Some(sub) = &item.sub_plan
+                    && !plan.sub_plans.iter().any(|s| &s.name == sub)
+                {
+                    let subs: Vec<&str> = plan.sub_plans.iter().map(|s| s.name.as_str()).collect();
+                    report(
+                        at("sub_plan"),
+                        format!("plan {} has no sub-plan `{sub}`", plan.name),
+                        if subs.is_empty() {
+                            "the plan has no sub-plans: leave sub_plan out".into()
+                        } else {
+                            suggestion(sub, subs.iter().copied())
+                        },
+                    );
+                }
+            }
+        }
+        if !(item.usd.is_finite() && item.usd >= 0.0) {
+            report(
+                at("usd"),
+                format!("price `{}` is not an amount", item.usd),
+                "write the list price in US dollars, e.g. 15 or 0.0012; leave an unknown price out"
+                    .into(),
+            );
+        }
+        if !is_month(&item.as_of) && !is_date(&item.as_of) {
+            report(
+                at("as_of"),
+                format!("as_of `{}` is not a date", item.as_of),
+                "write when the source gave the price, as YYYY-MM or YYYY-MM-DD".into(),
+            );
+        }
+        if item.source.trim().is_empty() {
+            report(
+                at("source"),
+                "the price has no source".into(),
+                "say where the price was read (a price list, a quote, a workbook)".into(),
+            );
+        }
+    }
+}
+
+fn is_month(s: &str) -> bool {
+    let b = s.as_bytes();
+    (b.len() == 7 && b[4] == b'-' && is_date(&format!("{s}-01")))
+        || (b.len() == 4 && b.iter().all(u8::is_ascii_digit))
 }
 
 /// Lower-cases and drops spaces, hyphens and underscores: how tag keys and values compare.
@@ -369,8 +523,62 @@ impl Catalog {
                 .flat_map(|a| a.keys.iter().map(|k| normalize_tag(k)))
                 .collect(),
             chain,
+            prices: HashMap::new(),
+            vcpus: profile
+                .vm_sizes
+                .iter()
+                .flat_map(|v| v.vcpus.iter().map(|(k, n)| (k.to_ascii_lowercase(), *n)))
+                .collect(),
             profile,
         }
+        .with_price_index()
+    }
+
+    fn with_price_index(mut self) -> Catalog {
+        self.index_prices();
+        self
+    }
+
+    fn index_prices(&mut self) {
+        self.prices = self
+            .profile
+            .prices
+            .iter()
+            .flat_map(|p| p.items.iter().enumerate())
+            .map(|(i, p)| {
+                (
+                    (
+                        p.plan.to_ascii_lowercase(),
+                        p.sub_plan.as_ref().map(|s| s.to_ascii_lowercase()),
+                    ),
+                    i,
+                )
+            })
+            .collect();
+    }
+
+    /// The price of a plan at a sub-plan: the sub-plan's own entry, or the plan's entry
+    /// without a sub-plan. `None`: the sheet has no price for it.
+    pub fn price(&self, plan: &str, sub_plan: Option<&str>) -> Option<&Price> {
+        let items = &self.profile.prices.as_ref()?.items;
+        let plan = plan.to_ascii_lowercase();
+        sub_plan
+            .and_then(|s| {
+                self.prices
+                    .get(&(plan.clone(), Some(s.to_ascii_lowercase())))
+            })
+            .or_else(|| self.prices.get(&(plan, None)))
+            .map(|i| &items[*i])
+    }
+
+    /// Hours billed in a month, for prices per hour.
+    pub fn hours_per_month(&self) -> Option<f64> {
+        self.profile.prices.as_ref()?.hours_per_month
+    }
+
+    /// A virtual machine size's vCPUs, when the profile knows the size.
+    pub fn vcpus(&self, size: &str) -> Option<u32> {
+        self.vcpus.get(&size.to_ascii_lowercase()).copied()
     }
 
     pub fn name(&self) -> &str {
@@ -861,6 +1069,26 @@ fn validate(c: &Catalog, origins: &Origins, layers: &[Layer]) -> Diagnostics {
                 }
             }
         }
+    }
+
+    if let Some(sheet) = &p.prices {
+        let mut report = |path: String, message: String, help: String| {
+            // `items[i].field`: find the layer that wrote that entry.
+            let loc = path
+                .strip_prefix("items[")
+                .and_then(|rest| rest.split_once(']'))
+                .and_then(|(i, field)| {
+                    let item = sheet.items.get(i.parse::<usize>().ok()?)?;
+                    Some(at(
+                        "prices.items",
+                        &item.key(),
+                        field.trim_start_matches('.'),
+                    ))
+                })
+                .unwrap_or_else(|| top.positions.locate(&top.file, &format!("prices.{path}")));
+            err(loc, message, help);
+        };
+        check_prices(c, sheet, &mut report);
     }
 
     let facts: Vec<&str> = c

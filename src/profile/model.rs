@@ -56,6 +56,12 @@ pub struct Profile {
     pub organization_checks: Vec<OrganizationCheck>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remediation: Option<Remediation>,
+    /// List prices of the plans, for the cost estimate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prices: Option<PriceSheet>,
+    /// Virtual machine sizes and their vCPUs, for plans billed per vCore.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vm_sizes: Option<VmSizes>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,10 +124,153 @@ pub struct Plan {
 pub struct SubPlan {
     pub name: String,
     pub status: Status,
+    /// What can be done to this sub-plan on a single resource rather than the subscription.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_level: Vec<ResourceLevel>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_by: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// A sub-plan set on one resource: switched on there while the subscription is off, or
+/// switched off there while the subscription has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResourceLevel {
+    Enable,
+    Disable,
+}
+
+/// How a resource of a type counts towards its plan's bill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Billing {
+    /// One unit per resource.
+    Each,
+    /// `sku.capacity` units (instances of a scale set).
+    Capacity,
+    /// Billed through the resource it runs on (an app's App Service plan): the host's
+    /// `sku.capacity`, each host once.
+    HostCapacity,
+    /// The vCPUs of the node pools (node count times the size's vCPUs).
+    NodeVcores,
+    /// Provisioned throughput in RU/s (`sku.capacity` where the inventory gives it).
+    Throughput,
+    /// Billed through another resource (a database through its server): no units of its own.
+    Through,
+    /// The plan is billed per subscription, whatever the count.
+    Subscription,
+}
+
+/// What a price is charged per.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PriceUnit {
+    ServerMonth,
+    InstanceMonth,
+    VcoreMonth,
+    StorageAccountMonth,
+    ServerOrInstanceMonth,
+    ResourceMonth,
+    KeyVaultMonth,
+    SubscriptionMonth,
+    #[serde(rename = "100-rus-hour")]
+    HundredRusHour,
+    #[serde(rename = "10k-transactions")]
+    TenThousandTransactions,
+    #[serde(rename = "1m-transactions")]
+    MillionTransactions,
+    #[serde(rename = "1m-api-calls")]
+    MillionApiCalls,
+}
+
+impl PriceUnit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PriceUnit::ServerMonth => "server-month",
+            PriceUnit::InstanceMonth => "instance-month",
+            PriceUnit::VcoreMonth => "vcore-month",
+            PriceUnit::StorageAccountMonth => "storage-account-month",
+            PriceUnit::ServerOrInstanceMonth => "server-or-instance-month",
+            PriceUnit::ResourceMonth => "resource-month",
+            PriceUnit::KeyVaultMonth => "key-vault-month",
+            PriceUnit::SubscriptionMonth => "subscription-month",
+            PriceUnit::HundredRusHour => "100-rus-hour",
+            PriceUnit::TenThousandTransactions => "10k-transactions",
+            PriceUnit::MillionTransactions => "1m-transactions",
+            PriceUnit::MillionApiCalls => "1m-api-calls",
+        }
+    }
+
+    /// Units metered by use (transactions, calls), which no inventory export gives.
+    pub fn is_metered(self) -> bool {
+        matches!(
+            self,
+            PriceUnit::TenThousandTransactions
+                | PriceUnit::MillionTransactions
+                | PriceUnit::MillionApiCalls
+        )
+    }
+}
+
+/// The list prices of the plans. Entries are keyed by plan and sub-plan; an entry without a
+/// sub-plan prices the plan whatever its sub-plan.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceSheet {
+    /// Hours billed in a month, for prices per hour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours_per_month: Option<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<Price>,
+}
+
+/// One list price, in US dollars.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    pub plan: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_plan: Option<String>,
+    pub usd: f64,
+    pub unit: PriceUnit,
+    /// Where the price was read.
+    pub source: String,
+    /// When the source gave it (YYYY-MM or YYYY-MM-DD).
+    pub as_of: String,
+    /// What the price leaves out (charges by use, add-ons).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Price {
+    /// The key entries merge by: the plan, and the sub-plan where given.
+    pub fn key(&self) -> String {
+        match &self.sub_plan {
+            Some(s) => format!("{}/{s}", self.plan),
+            None => self.plan.clone(),
+        }
+    }
+}
+
+/// A file given with `--prices`: the `prices` section of a profile, alone.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriceFile {
+    pub prices: PriceSheet,
+}
+
+/// Virtual machine sizes by name, with their vCPUs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VmSizes {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
+    /// Size name (compared without case) to vCPUs.
+    pub vcpus: BTreeMap<String, u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,6 +311,9 @@ pub struct ResourceType {
     pub modules: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
+    /// How a resource of this type counts towards its plan's bill.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<Billing>,
     /// Classification when nothing stronger says otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defaults: Option<PartialAxes>,
@@ -213,6 +365,9 @@ pub struct Role {
     pub applies_to: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
+    /// How an asset with the role counts towards the role's plan's bill.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing: Option<Billing>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub modules: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

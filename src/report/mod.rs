@@ -476,7 +476,34 @@ pub struct DefenderPlanRow<'a> {
     pub required_sub_plan: Option<&'a str>,
     pub state: &'static str,
     pub resources: usize,
-    /// Monthly cost; `null` while the profile holds no price for the plan.
+    /// Today's monthly cost; `null` when the price or the quantity is unknown.
+    pub monthly_usd: Option<f64>,
+    pub cost: CostRow<'a>,
+}
+
+/// A plan's cost in one subscription: the quantity billed, today's setting and the
+/// recommended one, each with its unit price and monthly cost.
+#[derive(Debug, Serialize)]
+pub struct CostRow<'a> {
+    pub quantity: Option<f64>,
+    pub unit: &'static str,
+    /// Machines left out because they are deallocated.
+    pub deallocated: usize,
+    pub current: CostSetting<'a>,
+    pub recommended: CostSetting<'a>,
+    /// Recommended minus current.
+    pub difference_usd: Option<f64>,
+    /// Why the cost is unknown, when it is.
+    pub unknown: Option<&'a str>,
+    /// The options compared, with the arithmetic.
+    pub reasoning: &'a [String],
+}
+
+#[derive(Debug, Serialize)]
+pub struct CostSetting<'a> {
+    pub setting: &'a str,
+    pub sub_plan: Option<&'a str>,
+    pub unit_usd: Option<f64>,
     pub monthly_usd: Option<f64>,
 }
 
@@ -485,18 +512,56 @@ pub struct LicenceRow {
     pub name: String,
     pub known: bool,
     pub products: Vec<String>,
+    /// Whether it grants a security product an organisation check asks for.
+    pub security: bool,
+    /// The modules those products deliver.
+    pub modules: Vec<String>,
 }
 
+/// What one organisation-wide module needs from the licences, and whether the organisation
+/// has it; when it does not, the licence that closes the gap most simply.
+#[derive(Debug, Serialize)]
+pub struct LicenceCheckRow {
+    pub module: String,
+    pub check: String,
+    /// Facts that make the check apply (clients exist, on-premises AD, ...).
+    pub when: Vec<String>,
+    /// Any of these products meets it.
+    pub needs_any: Vec<String>,
+    /// Those the organisation holds.
+    pub held: Vec<String>,
+    /// `covered`, `gap`, or `not-applicable` when its conditions do not hold.
+    pub state: Coverage,
+    /// The licence that closes this gap with the fewest products already held.
+    pub closed_by: Option<BundleRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BundleRow {
+    pub part_number: String,
+    pub name: String,
+    /// The gaps (check ids) it closes.
+    pub closes: Vec<String>,
+}
+
+/// The month's total over the subscriptions' plans. Plans whose cost is unknown are not in the
+/// sums: `complete` says whether any is missing and `unpriced` which.
 #[derive(Debug, Serialize)]
 pub struct MonthlyCost {
     pub current: Option<f64>,
     pub recommended: Option<f64>,
+    pub difference: Option<f64>,
+    pub complete: bool,
+    pub unpriced: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Plan<'a> {
     pub defender: Vec<DefenderPlanRow<'a>>,
     pub licences: Vec<LicenceRow>,
+    pub licence_checks: Vec<LicenceCheckRow>,
+    /// One licence that closes every licence gap, when one does.
+    pub licence_bundle: Option<BundleRow>,
     pub monthly_usd: MonthlyCost,
 }
 
@@ -506,6 +571,119 @@ pub struct WarningRow {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+}
+
+/// Each organisation check that licences meet, with its state; the licence that closes each
+/// gap, and one that closes them all. "Most simply" is the licence that re-buys the fewest
+/// products the organisation already holds, then the one with the fewest products.
+fn licence_checks(
+    catalog: &Catalog,
+    facts: &std::collections::BTreeSet<String>,
+) -> (Vec<LicenceCheckRow>, Option<BundleRow>) {
+    let product_facts = |c: &crate::profile::model::OrganizationCheck| {
+        c.requires_any
+            .iter()
+            .all(|f| !crate::profile::model::ORGANIZATION_FACTS.contains(&f.as_str()))
+    };
+    let skus: Vec<(
+        &crate::profile::model::LicenceSku,
+        std::collections::BTreeSet<String>,
+    )> = catalog
+        .profile
+        .licences
+        .iter()
+        .flat_map(|l| l.skus.iter())
+        .filter_map(|s| Some((s, catalog.licence_products(&s.part_number)?)))
+        .collect();
+    // Ties go to the licence listed first in the profile.
+    let best = |gaps: &[&crate::profile::model::OrganizationCheck]| -> Option<BundleRow> {
+        skus.iter()
+            .filter(|(_, products)| {
+                gaps.iter()
+                    .all(|c| c.requires_any.iter().any(|p| products.contains(p)))
+            })
+            .enumerate()
+            .min_by_key(|(i, (_, products))| {
+                (
+                    products.iter().filter(|p| facts.contains(*p)).count(),
+                    products.len(),
+                    *i,
+                )
+            })
+            .map(|(_, (s, _))| BundleRow {
+                part_number: s.part_number.clone(),
+                name: s.name.clone(),
+                closes: gaps.iter().map(|c| c.id.clone()).collect(),
+            })
+    };
+    let mut rows = Vec::new();
+    let mut gaps = Vec::new();
+    for c in catalog
+        .profile
+        .organization_checks
+        .iter()
+        .filter(|c| product_facts(c))
+    {
+        let applies = c.when.iter().all(|f| facts.contains(f));
+        let held: Vec<String> = c
+            .requires_any
+            .iter()
+            .filter(|p| facts.contains(*p))
+            .cloned()
+            .collect();
+        let state = if !applies {
+            Coverage::NotApplicable
+        } else if held.is_empty() {
+            gaps.push(c);
+            Coverage::Gap
+        } else {
+            Coverage::Covered
+        };
+        rows.push(LicenceCheckRow {
+            module: c.module.clone(),
+            check: c.id.clone(),
+            when: c.when.clone(),
+            needs_any: c.requires_any.clone(),
+            held,
+            state,
+            closed_by: (state == Coverage::Gap).then(|| best(&[c])).flatten(),
+        });
+    }
+    let bundle = if gaps.is_empty() { None } else { best(&gaps) };
+    (rows, bundle)
+}
+
+/// The month's totals: the sums over the plans whose cost is known, and which are not.
+fn totals(rows: &[DefenderPlanRow<'_>]) -> MonthlyCost {
+    let (mut current, mut recommended) = (0.0, 0.0);
+    let (mut any_current, mut any_recommended) = (false, false);
+    let mut unpriced = Vec::new();
+    for r in rows {
+        match (r.cost.current.monthly_usd, r.cost.recommended.monthly_usd) {
+            (Some(c), Some(m)) => {
+                current += c;
+                recommended += m;
+                any_current = true;
+                any_recommended = true;
+            }
+            _ => unpriced.push(format!(
+                "{} {}: {}",
+                r.subscription_name
+                    .or(r.subscription)
+                    .unwrap_or("(no subscription)"),
+                r.plan,
+                r.cost.unknown.unwrap_or("today's plan state is unknown")
+            )),
+        }
+    }
+    let round = |x: f64| (x * 100.0).round() / 100.0;
+    MonthlyCost {
+        current: any_current.then(|| round(current)),
+        recommended: any_recommended.then(|| round(recommended)),
+        difference: (any_current && any_recommended).then(|| round(recommended - current)),
+        complete: unpriced.is_empty(),
+        unpriced,
+    }
 }
 
 impl<'a, 'c> Report<'a, 'c> {
@@ -550,11 +728,12 @@ impl<'a, 'c> Report<'a, 'c> {
             })
             .collect();
 
-        let defender = analysis
+        let defender: Vec<DefenderPlanRow<'a>> = analysis
             .evaluation
             .defender
             .iter()
-            .map(|d| DefenderPlanRow {
+            .zip(&analysis.cost.plans)
+            .map(|(d, c)| DefenderPlanRow {
                 subscription: d.subscription.as_deref(),
                 subscription_name: inv
                     .subscription(d.subscription.as_deref())
@@ -564,24 +743,60 @@ impl<'a, 'c> Report<'a, 'c> {
                 required_sub_plan: d.required_sub_plan,
                 state: d.state,
                 resources: d.resources,
-                monthly_usd: None,
+                monthly_usd: c.current.monthly_usd,
+                cost: CostRow {
+                    quantity: c.quantity,
+                    unit: c.unit,
+                    deallocated: c.deallocated,
+                    current: CostSetting {
+                        setting: &c.current.label,
+                        sub_plan: c.current.sub_plan,
+                        unit_usd: c.current.unit_usd,
+                        monthly_usd: c.current.monthly_usd,
+                    },
+                    recommended: CostSetting {
+                        setting: &c.recommended.label,
+                        sub_plan: c.recommended.sub_plan,
+                        unit_usd: c.recommended.unit_usd,
+                        monthly_usd: c.recommended.monthly_usd,
+                    },
+                    difference_usd: c.difference(),
+                    unknown: c.unknown.as_deref(),
+                    reasoning: &c.reasoning,
+                },
             })
             .collect();
+        let monthly_usd = totals(&defender);
 
         let mut licences: Vec<LicenceRow> = inv
             .licences
             .iter()
             .map(|l| {
                 let products = catalog.licence_products(&l.name);
+                let modules: std::collections::BTreeSet<String> = catalog
+                    .profile
+                    .organization_checks
+                    .iter()
+                    .filter(|c| {
+                        products
+                            .iter()
+                            .flatten()
+                            .any(|p| c.requires_any.contains(p))
+                    })
+                    .map(|c| c.module.clone())
+                    .collect();
                 LicenceRow {
                     name: l.name.clone(),
                     known: products.is_some(),
                     products: products.unwrap_or_default().into_iter().collect(),
+                    security: !modules.is_empty(),
+                    modules: modules.into_iter().collect(),
                 }
             })
             .collect();
         licences.sort_by(|a, b| a.name.cmp(&b.name));
         licences.dedup_by(|a, b| a.name == b.name);
+        let (licence_checks, licence_bundle) = licence_checks(catalog, &analysis.mapping.facts);
 
         let mut inputs = inv.inputs.clone();
         inputs.sort();
@@ -626,10 +841,9 @@ impl<'a, 'c> Report<'a, 'c> {
             plan: Plan {
                 defender,
                 licences,
-                monthly_usd: MonthlyCost {
-                    current: None,
-                    recommended: None,
-                },
+                licence_checks,
+                licence_bundle,
+                monthly_usd,
             },
             warnings: analysis
                 .warnings

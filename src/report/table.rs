@@ -332,8 +332,25 @@ fn applications(out: &mut String, r: &Report<'_, '_>, style: Style) {
     }
 }
 
+fn money(x: Option<f64>) -> String {
+    x.map_or_else(|| "unknown".into(), crate::cost::usd)
+}
+
+fn change(x: Option<f64>) -> String {
+    match x {
+        None => "-".into(),
+        Some(d) if d.abs() < 0.005 => "0".into(),
+        Some(d) if d > 0.0 => format!("+{}", crate::cost::usd(d)),
+        Some(d) => format!("-{}", crate::cost::usd(-d)),
+    }
+}
+
 fn defender(out: &mut String, r: &Report<'_, '_>, style: Style) {
-    heading(out, style, "Defender plans per subscription");
+    heading(
+        out,
+        style,
+        "Defender plans per subscription, with monthly list-price cost (USD)",
+    );
     if r.plan.defender.is_empty() {
         let _ = writeln!(out, "no asset needs a plan");
         return;
@@ -343,49 +360,146 @@ fn defender(out: &mut String, r: &Report<'_, '_>, style: Style) {
         &[
             "subscription",
             "plan",
-            "state",
-            "sub-plan",
+            "today",
             "tier needs",
-            "resources",
-            "monthly USD",
+            "quantity",
+            "unit price",
+            "today $/month",
+            "recommended",
+            "then $/month",
         ],
     );
     for d in r.plan.defender.iter().take(MAX_ROWS * 5) {
+        let today = match (d.state, d.sub_plan) {
+            (s, Some(sub)) => format!("{s} {sub}"),
+            (s, None) => s.to_owned(),
+        };
         let state = match d.state {
-            "on" => Cell::new("on").fg(Color::Green),
-            "off" => Cell::new("off").fg(Color::Red),
-            other => Cell::new(other).fg(Color::Yellow),
+            "on" => Cell::new(today).fg(Color::Green),
+            "off" => Cell::new(today).fg(Color::Red),
+            _ => Cell::new(today).fg(Color::Yellow),
+        };
+        let c = &d.cost;
+        let quantity = match c.quantity {
+            Some(q) => format!("{} {}", crate::cost::count(q), c.unit),
+            None => format!("unknown {}", c.unit),
+        };
+        let unit_price = match (c.current.unit_usd, c.recommended.unit_usd) {
+            (Some(a), Some(b)) if (a - b).abs() > 1e-9 => {
+                format!("{} → {}", crate::cost::usd(a), crate::cost::usd(b))
+            }
+            (_, Some(b)) => crate::cost::usd(b),
+            (Some(a), None) => crate::cost::usd(a),
+            (None, None) => "unknown".into(),
         };
         t.add_row(vec![
             text(d.subscription_name.or(d.subscription).unwrap_or("(none)")),
             text(d.plan),
             state,
-            text(d.sub_plan.unwrap_or("-")),
             text(d.required_sub_plan.unwrap_or("-")),
-            Cell::new(d.resources),
-            Cell::new(
-                d.monthly_usd
-                    .map_or_else(|| "unknown".into(), |c| format!("{c:.2}")),
-            ),
+            Cell::new(quantity),
+            Cell::new(unit_price),
+            Cell::new(money(c.current.monthly_usd)),
+            text(c.recommended.sub_plan.unwrap_or("on")),
+            Cell::new(money(c.recommended.monthly_usd)),
         ]);
     }
     let _ = writeln!(out, "{t}");
+    let m = &r.plan.monthly_usd;
+    let _ = writeln!(
+        out,
+        "a month: today {}, recommended {} ({}){}",
+        money(m.current),
+        money(m.recommended),
+        change(m.difference),
+        if m.complete {
+            String::new()
+        } else {
+            format!(
+                "; {} plan(s) without a known cost are not in these sums",
+                m.unpriced.len()
+            )
+        }
+    );
+
+    // The reasoning where there is a choice to explain, or a cost that cannot be given.
+    let explained: Vec<&super::DefenderPlanRow<'_>> = r
+        .plan
+        .defender
+        .iter()
+        .filter(|d| d.cost.unknown.is_some() || d.cost.reasoning.len() > 1)
+        .collect();
+    if explained.is_empty() {
+        return;
+    }
+    heading(out, style, "How the costs were worked out");
+    for d in explained.iter().take(MAX_ROWS) {
+        let sub = clean(d.subscription_name.or(d.subscription).unwrap_or("(none)"));
+        let _ = writeln!(out, "{sub} / {}:", d.plan);
+        if let Some(why) = d.cost.unknown {
+            let _ = writeln!(out, "  cost unknown: {}", clean(why));
+        }
+        for line in d.cost.reasoning {
+            let _ = writeln!(out, "  - {}", clean(line));
+        }
+    }
+    more(out, explained.len());
 }
 
 fn licences(out: &mut String, r: &Report<'_, '_>, style: Style) {
-    heading(out, style, "Licences");
+    heading(out, style, "Licences by module");
+    if !r.plan.licence_checks.is_empty() {
+        let mut t = table(
+            style,
+            &["module", "needs any of", "held", "state", "closed by"],
+        );
+        for c in &r.plan.licence_checks {
+            t.add_row(vec![
+                Cell::new(&c.module),
+                Cell::new(c.needs_any.join(", ")),
+                Cell::new(if c.held.is_empty() {
+                    "-".into()
+                } else {
+                    c.held.join(", ")
+                }),
+                coverage_cell(c.state),
+                Cell::new(
+                    c.closed_by
+                        .as_ref()
+                        .map_or_else(|| "-".into(), |b| format!("{} ({})", b.name, b.part_number)),
+                ),
+            ]);
+        }
+        let _ = writeln!(out, "{t}");
+        if let Some(b) = &r.plan.licence_bundle {
+            let _ = writeln!(
+                out,
+                "one licence closes every gap: {} ({})",
+                b.name, b.part_number
+            );
+        }
+    }
     if r.plan.licences.is_empty() {
-        let _ = writeln!(out, "none given");
+        let _ = writeln!(out, "no licences given");
         return;
     }
-    let mut t = table(style, &["licence", "grants"]);
-    for l in &r.plan.licences {
-        let grants = if l.known {
-            l.products.join(", ")
-        } else {
-            "(no product the profile tracks)".into()
-        };
-        t.add_row(vec![text(&l.name), text(grants)]);
+    let security: Vec<&super::LicenceRow> = r.plan.licences.iter().filter(|l| l.known).collect();
+    let other = r.plan.licences.len() - security.len();
+    if !security.is_empty() {
+        let mut t = table(style, &["licence or service plan", "grants", "modules"]);
+        for l in &security {
+            t.add_row(vec![
+                text(&l.name),
+                Cell::new(l.products.join(", ")),
+                Cell::new(l.modules.join(", ")),
+            ]);
+        }
+        let _ = writeln!(out, "{t}");
     }
-    let _ = writeln!(out, "{t}");
+    if other > 0 {
+        let _ = writeln!(
+            out,
+            "{other} other licence(s) or service plan(s) grant no product the profile tracks (all of them with --format json)"
+        );
+    }
 }

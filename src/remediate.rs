@@ -1,0 +1,372 @@
+//! Remediation: what switches on exactly the plans that are off or weaker than the tiers need,
+//! per subscription, as an `az` script, a Bicep template or Terraform. Each change is commented
+//! with the findings it closes. Plans already on as needed, and plans whose state is unknown,
+//! are left alone.
+
+use std::fmt::Write as _;
+
+use crate::Analysis;
+use crate::profile::Catalog;
+use crate::rules::Rule;
+
+/// The output formats of `remediate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Az,
+    Bicep,
+    Terraform,
+}
+
+/// One plan to switch on or strengthen in one subscription.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change<'a> {
+    pub subscription: &'a str,
+    pub subscription_name: Option<&'a str>,
+    pub plan: &'a str,
+    pub sub_plan: Option<&'a str>,
+    /// Today's state, in words ("off", "on P1").
+    pub today: String,
+    /// The findings it closes: rule, what it concerns, fingerprint.
+    pub closes: Vec<(&'static str, String, String)>,
+}
+
+/// How many findings a change lists before it counts the rest.
+const MAX_LISTED: usize = 20;
+
+/// The changes, by subscription id and plan; and the plans left alone because their state is
+/// unknown or they concern no subscription.
+pub fn changes<'a>(
+    analysis: &'a Analysis<'_>,
+    catalog: &'a Catalog,
+) -> (Vec<Change<'a>>, Vec<String>) {
+    let inv = &analysis.inventory;
+    let ev = &analysis.evaluation;
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    for (row, cost) in ev.defender.iter().zip(&analysis.cost.plans) {
+        let weaker = row.state == "on"
+            && match (row.sub_plan.as_deref(), row.required_sub_plan) {
+                (Some(have), Some(need)) => sub_index(catalog, row.plan, have)
+                    .zip(sub_index(catalog, row.plan, need))
+                    .is_some_and(|(h, n)| h < n),
+                _ => false,
+            };
+        if row.state != "off" && !weaker {
+            if row.state == "unknown" {
+                skipped.push(format!(
+                    "{} in {}: state unknown (give a pricing export)",
+                    row.plan,
+                    label(inv, row.subscription.as_deref())
+                ));
+            }
+            continue;
+        }
+        let Some(sub) = row.subscription.as_deref() else {
+            skipped.push(format!(
+                "{}: its assets are in no subscription (enable it where they are onboarded)",
+                row.plan
+            ));
+            continue;
+        };
+        let sub_plan = row
+            .required_sub_plan
+            .or(cost.recommended.sub_plan)
+            .or_else(|| {
+                catalog
+                    .plan(row.plan)
+                    .and_then(|p| p.default_sub_plan.as_deref())
+            });
+        let mut closes: Vec<(&'static str, String, String)> = ev
+            .findings
+            .iter()
+            .filter(|f| {
+                f.plan == Some(row.plan)
+                    && f.subscription(inv) == Some(sub)
+                    && !matches!(f.rule, Rule::PlanDoesNotCover | Rule::DefenderPlanUnknown)
+            })
+            .map(|f| {
+                let what = match f.asset() {
+                    Some(a) => inv.assets[a].name().to_owned(),
+                    None => format!("subscription {}", label(inv, Some(sub))),
+                };
+                (f.rule.name(), what, f.fingerprint(inv))
+            })
+            .collect();
+        closes.sort();
+        let today = match (row.state, row.sub_plan.as_deref()) {
+            ("on", Some(s)) => format!("on {s}"),
+            (s, _) => s.to_owned(),
+        };
+        out.push(Change {
+            subscription: sub,
+            subscription_name: inv.subscription(Some(sub)).and_then(|s| s.name.as_deref()),
+            plan: row.plan,
+            sub_plan,
+            today,
+            closes,
+        });
+    }
+    out.sort_by(|a, b| {
+        (a.subscription.to_ascii_lowercase(), a.plan)
+            .cmp(&(b.subscription.to_ascii_lowercase(), b.plan))
+    });
+    skipped.sort();
+    (out, skipped)
+}
+
+fn sub_index(catalog: &Catalog, plan: &str, sub: &str) -> Option<usize> {
+    catalog
+        .plan(plan)?
+        .sub_plans
+        .iter()
+        .position(|s| s.name.eq_ignore_ascii_case(sub))
+}
+
+fn label(inv: &crate::inventory::Inventory, sub: Option<&str>) -> String {
+    inv.subscription(sub)
+        .map(|s| s.label().to_owned())
+        .or_else(|| sub.map(str::to_owned))
+        .unwrap_or_else(|| "no subscription".into())
+}
+
+/// Text from the inputs made safe for a one-line comment.
+fn comment_text(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// A value for a shell command line: as it is when it is plain, single-quoted otherwise.
+fn shell(value: &str) -> String {
+    if !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
+    {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
+    }
+}
+
+/// A string literal: Bicep's single-quoted (`dollar` false) or Terraform's double-quoted,
+/// with what each language would read as an escape or a template escaped.
+fn quoted(value: &str, dollar: bool) -> String {
+    let mut out = String::from(if dollar { "\"" } else { "'" });
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' if dollar => out.push_str("\\\""),
+            '\'' if !dollar => out.push_str("\\'"),
+            '$' if !dollar => out.push_str("\\$"),
+            '$' | '%' if dollar && chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push(if dollar { '"' } else { '\'' });
+    out
+}
+
+fn header(out: &mut String, prefix: &str, catalog: &Catalog, skipped: &[String]) {
+    let _ = writeln!(
+        out,
+        "{prefix} Written by mdrplan {} (profile {}): switches on the Defender plans that are off,",
+        env!("CARGO_PKG_VERSION"),
+        catalog.name()
+    );
+    let _ = writeln!(
+        out,
+        "{prefix} or weaker than the tiers of the assets need. Plans already on as needed are left alone."
+    );
+    for s in skipped {
+        let _ = writeln!(out, "{prefix} Left alone: {}", comment_text(s));
+    }
+}
+
+fn why(out: &mut String, prefix: &str, indent: &str, c: &Change<'_>) {
+    let target = c.sub_plan.map(|s| format!(" -> {s}")).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{indent}{prefix} {}: {}{target}; closes {} finding(s):",
+        c.plan,
+        c.today,
+        c.closes.len()
+    );
+    for (rule, what, fp) in c.closes.iter().take(MAX_LISTED) {
+        let _ = writeln!(
+            out,
+            "{indent}{prefix}   {rule} {} ({fp})",
+            comment_text(what)
+        );
+    }
+    if c.closes.len() > MAX_LISTED {
+        let _ = writeln!(
+            out,
+            "{indent}{prefix}   ... and {} more (the JSON report lists them all)",
+            c.closes.len() - MAX_LISTED
+        );
+    }
+}
+
+/// The remediation in one format.
+pub fn render(
+    changes: &[Change<'_>],
+    skipped: &[String],
+    catalog: &Catalog,
+    format: Format,
+) -> String {
+    match format {
+        Format::Az => az(changes, skipped, catalog),
+        Format::Bicep => bicep(changes, skipped, catalog),
+        Format::Terraform => terraform(changes, skipped, catalog),
+    }
+}
+
+fn az(changes: &[Change<'_>], skipped: &[String], catalog: &Catalog) -> String {
+    let mut out = String::from("#!/usr/bin/env bash\n");
+    header(&mut out, "#", catalog, skipped);
+    out.push_str("set -euo pipefail\n");
+    if changes.is_empty() {
+        out.push_str("\n# Nothing to switch on.\n");
+    }
+    let templates = catalog.profile.remediation.as_ref();
+    let mut last = None;
+    for c in changes {
+        if last != Some(c.subscription) {
+            let name = c.subscription_name.map(comment_text).unwrap_or_default();
+            let _ = writeln!(out, "\n# Subscription {} {name}", c.subscription);
+            last = Some(c.subscription);
+        }
+        why(&mut out, "#", "", c);
+        let template = match (templates, c.sub_plan) {
+            (Some(t), Some(_)) => t.enable_sub_plan.as_str(),
+            (Some(t), None) => t.enable_plan.as_str(),
+            (None, _) => {
+                "az security pricing create --subscription {subscription} --name {plan} --tier standard"
+            }
+        };
+        let line = template
+            .replace("{subscription}", &shell(c.subscription))
+            .replace("{plan}", &shell(c.plan))
+            .replace("{sub_plan}", &shell(c.sub_plan.unwrap_or("")));
+        let _ = writeln!(out, "{line}");
+    }
+    out
+}
+
+fn bicep(changes: &[Change<'_>], skipped: &[String], catalog: &Catalog) -> String {
+    let mut out = String::new();
+    header(&mut out, "//", catalog, skipped);
+    out.push_str(
+        "// Deploy it to each subscription it names; elsewhere it changes nothing:\n\
+         //   az deployment sub create --subscription SUBSCRIPTION --location LOCATION --template-file FILE\n\
+         targetScope = 'subscription'\n\n\
+         // The plans to switch on, by subscription id.\n\
+         var plansBySubscription = {\n",
+    );
+    let mut i = 0;
+    while i < changes.len() {
+        let sub = changes[i].subscription;
+        let name = changes[i]
+            .subscription_name
+            .map(comment_text)
+            .unwrap_or_default();
+        let _ = writeln!(out, "  // {name}");
+        let _ = writeln!(out, "  {}: [", quoted(&sub.to_ascii_lowercase(), false));
+        while i < changes.len() && changes[i].subscription == sub {
+            let c = &changes[i];
+            why(&mut out, "//", "    ", c);
+            let sub_plan = c
+                .sub_plan
+                .map_or_else(|| "null".to_owned(), |s| quoted(s, false));
+            let _ = writeln!(
+                out,
+                "    {{\n      name: {}\n      subPlan: {sub_plan}\n    }}",
+                quoted(c.plan, false)
+            );
+            i += 1;
+        }
+        out.push_str("  ]\n");
+    }
+    out.push_str(
+        "}\n\n\
+         var plans = contains(plansBySubscription, subscription().subscriptionId) ? plansBySubscription[subscription().subscriptionId] : []\n\n\
+         resource pricings 'Microsoft.Security/pricings@2024-01-01' = [for plan in plans: {\n  \
+         name: plan.name\n  \
+         properties: {\n    \
+         pricingTier: 'Standard'\n    \
+         subPlan: plan.subPlan\n  \
+         }\n\
+         }]\n",
+    );
+    out
+}
+
+fn terraform(changes: &[Change<'_>], skipped: &[String], catalog: &Catalog) -> String {
+    let mut out = String::new();
+    header(&mut out, "#", catalog, skipped);
+    out.push_str(
+        "# Each subscription has a provider of its own: the resource sets the plan for the\n\
+         # provider's subscription.\n",
+    );
+    if changes.is_empty() {
+        out.push_str("\n# Nothing to switch on.\n");
+    }
+    let alias = |sub: &str| -> String {
+        let clean: String = sub
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        format!("sub_{clean}")
+    };
+    let mut last = None;
+    for c in changes {
+        let a = alias(c.subscription);
+        if last != Some(c.subscription) {
+            let name = c.subscription_name.map(comment_text).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "\n# {name}\nprovider \"azurerm\" {{\n  alias           = \"{a}\"\n  subscription_id = {}\n  features {{}}\n}}",
+                quoted(c.subscription, true)
+            );
+            last = Some(c.subscription);
+        }
+        out.push('\n');
+        why(&mut out, "#", "", c);
+        let _ = writeln!(
+            out,
+            "resource \"azurerm_security_center_subscription_pricing\" \"{a}_{}\" {{\n  provider      = azurerm.{a}\n  tier          = \"Standard\"\n  resource_type = {}",
+            c.plan.to_ascii_lowercase(),
+            quoted(c.plan, true)
+        );
+        if let Some(s) = c.sub_plan {
+            let _ = writeln!(out, "  subplan       = {}", quoted(s, true));
+        }
+        out.push_str("}\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_from_inputs_cannot_break_out_of_their_quotes() {
+        assert_eq!(shell("3f2b8c1e-7a4d"), "3f2b8c1e-7a4d");
+        assert_eq!(shell("Corp Prod's"), "'Corp Prod'\\''s'");
+        assert_eq!(quoted("a'${b}", false), "'a\\'\\${b}'");
+        assert_eq!(quoted("a\"${b}", true), "\"a\\\"$${b}\"");
+    }
+}
