@@ -13,6 +13,7 @@ use crate::inventory::{AppId, AssetId, Inventory};
 use crate::map::Mapping;
 use crate::profile::Catalog;
 use crate::profile::model::{AppCondition, ModuleScope, Status};
+use crate::report::escape::shell_word;
 use crate::rules::Rule;
 
 /// What a finding concerns.
@@ -357,9 +358,12 @@ impl<'a, 'c> Ctx<'a, 'c> {
         };
         Cow::Owned(
             template
-                .replace("{plan}", plan)
-                .replace("{sub_plan}", sub_plan.unwrap_or(""))
-                .replace("{subscription}", subscription.unwrap_or("<subscription>")),
+                .replace("{plan}", &shell_word(plan))
+                .replace("{sub_plan}", &shell_word(sub_plan.unwrap_or("")))
+                .replace(
+                    "{subscription}",
+                    &subscription.map_or_else(|| "<subscription>".to_owned(), shell_word),
+                ),
         )
     }
 
@@ -1178,8 +1182,8 @@ fn component_log_checks(cx: &mut Ctx<'_, '_>) {
             .as_ref()
             .and_then(|r| r.send_logs.as_deref())
             .map(|t| {
-                t.replace("{resource}", &asset.id)
-                    .replace("{workspace}", &workspace)
+                t.replace("{resource}", &shell_word(&asset.id))
+                    .replace("{workspace}", &shell_word(&workspace))
                     .replace("{logs}", &format!("[{logs}]"))
             })
             .unwrap_or_default();

@@ -136,19 +136,6 @@ fn comment_text(text: &str) -> String {
         .collect()
 }
 
-/// A value for a shell command line: as it is when it is plain, single-quoted otherwise.
-fn shell(value: &str) -> String {
-    if !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
-    {
-        value.to_owned()
-    } else {
-        format!("'{}'", value.replace('\'', "'\\''"))
-    }
-}
-
 /// A string literal: Bicep's single-quoted (`dollar` false) or Terraform's double-quoted,
 /// with what each language would read as an escape or a template escaped.
 fn quoted(value: &str, dollar: bool) -> String {
@@ -251,9 +238,15 @@ fn az(changes: &[Change<'_>], skipped: &[String], catalog: &Catalog) -> String {
             }
         };
         let line = template
-            .replace("{subscription}", &shell(c.subscription))
-            .replace("{plan}", &shell(c.plan))
-            .replace("{sub_plan}", &shell(c.sub_plan.unwrap_or("")));
+            .replace(
+                "{subscription}",
+                &crate::report::escape::shell_word(c.subscription),
+            )
+            .replace("{plan}", &crate::report::escape::shell_word(c.plan))
+            .replace(
+                "{sub_plan}",
+                &crate::report::escape::shell_word(c.sub_plan.unwrap_or("")),
+            );
         let _ = writeln!(out, "{line}");
     }
     out
@@ -364,8 +357,6 @@ mod tests {
 
     #[test]
     fn values_from_inputs_cannot_break_out_of_their_quotes() {
-        assert_eq!(shell("3f2b8c1e-7a4d"), "3f2b8c1e-7a4d");
-        assert_eq!(shell("Corp Prod's"), "'Corp Prod'\\''s'");
         assert_eq!(quoted("a'${b}", false), "'a\\'\\${b}'");
         assert_eq!(quoted("a\"${b}", true), "\"a\\\"$${b}\"");
     }

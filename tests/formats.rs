@@ -532,3 +532,17 @@ fn the_exit_code_does_not_depend_on_the_format() {
             .code(1);
     }
 }
+
+#[test]
+fn remediation_commands_quote_text_from_the_inputs() {
+    let out = mdrplan()
+        .args(["gaps", "tests/fixtures/hostile", "--format", "json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("az security pricing create --subscription 'sub;x]' --name"),
+        "{text}"
+    );
+    assert!(!text.contains("--subscription sub;x]"));
+}

@@ -198,3 +198,38 @@ mod tests {
         assert_eq!(csv_cell("a\u{1b}[31m"), "a\u{FFFD}[31m");
     }
 }
+
+/// A value as one word of a POSIX shell command: as it is when it holds only characters no
+/// shell reads specially, single-quoted otherwise, so that text from an input can never end the
+/// command or start another.
+pub fn shell_word(value: &str) -> String {
+    if !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/' | b':'))
+    {
+        value.to_owned()
+    } else {
+        format!("'{}'", value.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod shell_tests {
+    use super::shell_word;
+
+    #[test]
+    fn input_text_stays_one_shell_word() {
+        assert_eq!(
+            shell_word("6f1c2a3e-8b4d-4c2a-9e11-3a5b7c9d0e21"),
+            "6f1c2a3e-8b4d-4c2a-9e11-3a5b7c9d0e21"
+        );
+        assert_eq!(
+            shell_word("/subscriptions/s/resourceGroups/rg"),
+            "/subscriptions/s/resourceGroups/rg"
+        );
+        assert_eq!(shell_word("sub;x]"), "'sub;x]'");
+        assert_eq!(shell_word("it's $(rm -rf ~)"), "'it'\\''s $(rm -rf ~)'");
+        assert_eq!(shell_word(""), "''");
+    }
+}
