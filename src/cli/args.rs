@@ -68,6 +68,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// The built-in profiles, or one printed as YAML
     Profiles(ProfilesArgs),
+    /// The asset graph (dot, mermaid, json), optionally around one application
+    Graph(GraphArgs),
 }
 
 #[derive(Debug, Args)]
@@ -147,4 +149,30 @@ pub enum ProfilesAction {
         #[arg(long)]
         raw: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Input files or folders (.json, .yaml, .yml, .csv; folders are read recursively)
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Output format: Graphviz DOT, a Mermaid flowchart, or JSON
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+
+    /// Keep only this application's blast radius: what it is built on and what relies on that
+    #[arg(long, value_name = "APP")]
+    pub focus: Option<String>,
+
+    /// Write the output to this file (atomically) instead of standard output
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+    Json,
 }

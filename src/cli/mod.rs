@@ -2,6 +2,7 @@
 //! an exit code. Reports go to standard output or `--output`; diagnostics go to standard error.
 
 mod args;
+mod graph;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -162,6 +163,7 @@ pub fn run(cli: &Cli, settings: &Settings) -> anyhow::Result<u8> {
         Command::Validate(a) => validate(cli, &a.inputs),
         Command::Rules(a) => rules(cli, settings, a),
         Command::Profiles(a) => profiles(a),
+        Command::Graph(a) => graph::run(cli, settings, a),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The report model: one versioned structure (DESIGN.md section 9) built from every stage's
 //! output, from which each output format is rendered.
 
+pub mod graph;
 pub mod table;
 
 use std::borrow::Cow;
