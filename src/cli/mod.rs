@@ -3,6 +3,7 @@
 
 mod args;
 mod graph;
+mod integration;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -164,6 +165,8 @@ pub fn run(cli: &Cli, settings: &Settings) -> anyhow::Result<u8> {
         Command::Rules(a) => rules(cli, settings, a),
         Command::Profiles(a) => profiles(a),
         Command::Graph(a) => graph::run(cli, settings, a),
+        Command::Schema(a) => integration::schema(a),
+        Command::Completions(a) => integration::completions(a),
     }
 }
 
