@@ -6,9 +6,11 @@
 //! [`load`] → [`inventory`] → [`graph`] → [`classify`] → [`map`] → [`evaluate`] → [`report`].
 //! Facts about the vendor's products live in [`profile`] data, not in code.
 
+pub mod baseline;
 pub mod classify;
 pub mod cli;
 pub mod diag;
+pub mod diff;
 pub mod domain;
 pub mod evaluate;
 pub mod graph;
@@ -18,6 +20,7 @@ pub mod map;
 pub mod profile;
 pub mod report;
 pub mod rules;
+pub mod waivers;
 
 use std::path::PathBuf;
 

@@ -80,6 +80,8 @@ pub enum Command {
     /// served by), and what relies on any of that (other assets and applications that share
     /// it). Render DOT with Graphviz (`dot -Tsvg`); paste Mermaid into Markdown.
     Graph(GraphArgs),
+    /// What changed between two JSON reports: findings, assets, classification, coverage
+    Diff(DiffArgs),
     /// The JSON Schema of an input file format
     ///
     /// JSON Schema draft 2020-12, generated from the types that read the format. Point an
@@ -114,6 +116,15 @@ pub struct ReportArgs {
     /// Exit with 1 when a finding at or above this severity is present
     #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "LEVEL")]
     pub fail_on: FailOn,
+
+    /// Accept known gaps listed in this waiver file: they stay in the report, marked, and do not
+    /// count towards --fail-on
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+
+    /// Count only findings that are not in this earlier JSON report towards --fail-on
+    #[arg(long, value_name = "OLD.json")]
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -130,6 +141,36 @@ pub enum FailOn {
     Low,
     Info,
     Never,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier report (`report --format json`)
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+
+    /// The later report
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+
+    /// Write the output to this file (atomically) instead of standard output
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+
+    /// Exit with 1 when a new finding at or above this severity is present
+    #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "LEVEL")]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Args)]

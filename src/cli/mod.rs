@@ -165,13 +165,51 @@ pub fn run(cli: &Cli, settings: &Settings) -> anyhow::Result<u8> {
         Command::Rules(a) => rules(cli, settings, a),
         Command::Profiles(a) => profiles(a),
         Command::Graph(a) => graph::run(cli, settings, a),
+        Command::Diff(a) => diff(settings, a),
         Command::Schema(a) => integration::schema(a),
         Command::Completions(a) => integration::completions(a),
     }
 }
 
+fn diff(settings: &Settings, a: &args::DiffArgs) -> anyhow::Result<u8> {
+    let diff = crate::diff::Diff::files(&a.old, &a.new)?;
+    let text = match a.format {
+        args::DiffFormat::Json => diff.to_json(),
+        args::DiffFormat::Markdown => diff.to_markdown(),
+        args::DiffFormat::Table => diff.to_table(Style {
+            color: settings.color_stdout && a.output.is_none(),
+            width: settings.width,
+        }),
+    };
+    emit(a.output.as_deref(), &text)?;
+    let failing = threshold(a.fail_on).map_or(0, |level| diff.failing(level));
+    if failing > 0 {
+        log::info!(
+            "{failing} new finding(s) at or above --fail-on {:?}",
+            a.fail_on
+        );
+        return Ok(EXIT_FINDINGS);
+    }
+    Ok(EXIT_OK)
+}
+
 fn analyze(cli: &Cli, settings: &Settings, a: &args::ReportArgs, view: View) -> anyhow::Result<u8> {
     let catalog = load_profile(&cli.profile)?;
+    // The gate's files are read first: a mistake in them should not wait for a large analysis.
+    let waivers = a
+        .waivers
+        .as_deref()
+        .map(crate::waivers::Waivers::load)
+        .transpose()?;
+    let baseline = a
+        .baseline
+        .as_deref()
+        .map(crate::baseline::Baseline::load)
+        .transpose()?;
+    let today = match waivers {
+        Some(_) => today()?,
+        None => crate::waivers::Date::today(),
+    };
     let options = crate::load::Options {
         progress: settings.progress,
     };
@@ -179,7 +217,14 @@ fn analyze(cli: &Cli, settings: &Settings, a: &args::ReportArgs, view: View) -> 
     for w in &analysis.warnings {
         log::warn!("{w}");
     }
-    let report = analysis.report(&catalog);
+    let gate = crate::report::Gate::new(&analysis, waivers.as_ref(), baseline.as_ref(), today);
+    if let Some(applied) = &gate.waivers {
+        strict_check(cli, &applied.notes)?;
+        for note in &applied.notes {
+            log::warn!("{note}");
+        }
+    }
+    let report = analysis.report(&catalog).with_gate(&gate);
     match a.format {
         Format::Json => emit_with(a.output.as_deref(), &|w| {
             report.write_json(w, json_keys(view))
@@ -202,6 +247,24 @@ fn analyze(cli: &Cli, settings: &Settings, a: &args::ReportArgs, view: View) -> 
         return Ok(EXIT_FINDINGS);
     }
     Ok(EXIT_OK)
+}
+
+/// The day waivers are judged on: `MDRPLAN_TODAY` (YYYY-MM-DD) when set, for runs that must
+/// give the same result on any day; otherwise the system clock's (UTC).
+fn today() -> anyhow::Result<crate::waivers::Date> {
+    match std::env::var("MDRPLAN_TODAY") {
+        Ok(text) => crate::waivers::Date::parse(&text).ok_or_else(|| {
+            InputErrors::one(
+                crate::diag::Diagnostic::error(
+                    crate::diag::Location::file("MDRPLAN_TODAY"),
+                    format!("`{text}` is not a date"),
+                )
+                .with_help("set MDRPLAN_TODAY as YYYY-MM-DD, or unset it to use today's date"),
+            )
+            .into()
+        }),
+        Err(_) => Ok(crate::waivers::Date::today()),
+    }
 }
 
 /// The top-level keys each command's JSON keeps (empty: all of them).

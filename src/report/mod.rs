@@ -10,11 +10,13 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::Analysis;
+use crate::baseline::{Baseline, BaselineState};
 use crate::classify::{Axis, Reason};
 use crate::domain::{Archetype, Coverage, Impact, PaasNeed, Sensitivity, Severity, Tier};
 use crate::graph::Node;
 use crate::inventory::InputSummary;
 use crate::profile::Catalog;
+use crate::waivers::{Applied, Date, WaiverMark, Waivers};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -35,6 +37,54 @@ pub struct Report<'a, 'c> {
     /// Assets in id order.
     order: &'a [u32],
     app_order: Vec<usize>,
+    gate: Option<&'a Gate>,
+}
+
+/// What decides which findings count towards `--fail-on`: waivers, and a baseline of findings
+/// already known.
+#[derive(Debug, Default)]
+pub struct Gate {
+    pub waivers: Option<Applied>,
+    /// Each finding's state against the baseline, when one is given.
+    pub baseline: Option<Vec<BaselineState>>,
+}
+
+impl Gate {
+    /// Applies the waivers (judged on `today`) and the baseline to the analysis's findings.
+    pub fn new(
+        analysis: &Analysis<'_>,
+        waivers: Option<&Waivers>,
+        baseline: Option<&Baseline>,
+        today: Date,
+    ) -> Gate {
+        let inv = &analysis.inventory;
+        let findings = &analysis.evaluation.findings;
+        Gate {
+            waivers: waivers.map(|w| w.apply(findings, inv, today)),
+            baseline: baseline.map(|b| {
+                findings
+                    .iter()
+                    .map(|f| b.state(&f.fingerprint(inv)))
+                    .collect()
+            }),
+        }
+    }
+
+    /// The waiver covering finding `i`.
+    pub fn waiver(&self, i: usize) -> Option<&WaiverMark> {
+        self.waivers.as_ref().and_then(|w| w.mark(i))
+    }
+
+    /// Finding `i`'s state against the baseline.
+    pub fn baseline(&self, i: usize) -> Option<BaselineState> {
+        self.baseline.as_ref().map(|b| b[i])
+    }
+
+    /// Whether finding `i` counts towards `--fail-on`: not waived, and new when a baseline is
+    /// given.
+    pub fn counts(&self, i: usize) -> bool {
+        self.waiver(i).is_none() && self.baseline(i) != Some(BaselineState::Unchanged)
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -68,6 +118,10 @@ pub struct Summary {
     pub applications: usize,
     pub tiers: BTreeMap<String, usize>,
     pub findings: FindingCounts,
+    /// Findings a waiver covers.
+    pub waived: usize,
+    /// Findings not in the baseline; `null` without `--baseline`.
+    pub new: Option<usize>,
     pub modules: Vec<ModuleSummary>,
 }
 
@@ -185,6 +239,12 @@ pub struct FindingRow<'a> {
     pub message: Cow<'a, str>,
     pub remediation: &'a str,
     pub fingerprint: String,
+    /// The waiver that covers the finding, if one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<&'a WaiverMark>,
+    /// Whether the finding was in the baseline, when one is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineState>,
 }
 
 #[derive(Debug, Serialize)]
@@ -339,6 +399,8 @@ impl<'a, 'c> Report<'a, 'c> {
                 applications: inv.applications.len(),
                 tiers,
                 findings: by_severity,
+                waived: 0,
+                new: None,
                 modules,
             },
             plan: Plan {
@@ -362,16 +424,31 @@ impl<'a, 'c> Report<'a, 'c> {
             catalog,
             order,
             app_order,
+            gate: None,
         }
     }
 
-    /// Findings at or above `level`.
+    /// Marks the findings with waivers and baseline states, and counts them in the summary.
+    pub fn with_gate(mut self, gate: &'a Gate) -> Self {
+        let n = self.analysis.evaluation.findings.len();
+        self.summary.waived = (0..n).filter(|i| gate.waiver(*i).is_some()).count();
+        self.summary.new = gate
+            .baseline
+            .as_ref()
+            .map(|b| b.iter().filter(|s| **s == BaselineState::New).count());
+        self.gate = Some(gate);
+        self
+    }
+
+    /// Findings at or above `level` that count towards `--fail-on`: waived findings and those
+    /// already in the baseline do not.
     pub fn count_at_least(&self, level: Severity) -> usize {
         self.analysis
             .evaluation
             .findings
             .iter()
-            .filter(|f| f.severity >= level)
+            .enumerate()
+            .filter(|(i, f)| f.severity >= level && self.gate.is_none_or(|g| g.counts(*i)))
             .count()
     }
 
@@ -583,6 +660,8 @@ impl<'a, 'c> Report<'a, 'c> {
             message: f.message(inv, &an.classification),
             remediation: &f.remediation,
             fingerprint: f.fingerprint(inv),
+            waiver: self.gate.and_then(|g| g.waiver(i)),
+            baseline: self.gate.and_then(|g| g.baseline(i)),
         }
     }
 }
@@ -658,15 +737,32 @@ mod tests {
             message: Cow::Borrowed("two\nlines"),
             remediation: "az security pricing create",
             fingerprint: "00ff".into(),
+            waiver: None,
+            baseline: None,
         };
-        let mut by_hand = Vec::new();
-        fast::finding(&mut by_hand, &finding);
-        let (mut by_serde, mut scratch) = (Vec::new(), Vec::new());
-        serde_row(&finding, &mut by_serde, &mut scratch).unwrap();
-        assert_eq!(
-            String::from_utf8(by_hand).unwrap(),
-            String::from_utf8(by_serde).unwrap()
-        );
+        let mark = WaiverMark {
+            reason: "accepted \"for now\"".into(),
+            owner: "team@example.com".into(),
+            expires: "2027-03-31".into(),
+            source: "w.yaml:3:5".into(),
+        };
+        let marked = FindingRow {
+            waiver: Some(&mark),
+            baseline: Some(BaselineState::New),
+            message: Cow::Borrowed("m"),
+            fingerprint: "11ee".into(),
+            ..finding
+        };
+        for finding in [&finding, &marked] {
+            let mut by_hand = Vec::new();
+            fast::finding(&mut by_hand, finding);
+            let (mut by_serde, mut scratch) = (Vec::new(), Vec::new());
+            serde_row(finding, &mut by_serde, &mut scratch).unwrap();
+            assert_eq!(
+                String::from_utf8(by_hand).unwrap(),
+                String::from_utf8(by_serde).unwrap()
+            );
+        }
 
         for row in &rows {
             let mut by_hand = Vec::new();
@@ -906,6 +1002,23 @@ mod fast {
         string(buf, f.remediation);
         key(buf, false, 6, "fingerprint");
         string(buf, &f.fingerprint);
+        if let Some(w) = f.waiver {
+            key(buf, false, 6, "waiver");
+            buf.push(b'{');
+            key(buf, true, 8, "reason");
+            string(buf, &w.reason);
+            key(buf, false, 8, "owner");
+            string(buf, &w.owner);
+            key(buf, false, 8, "expires");
+            string(buf, &w.expires);
+            key(buf, false, 8, "source");
+            string(buf, &w.source);
+            close(buf, 6, b'}');
+        }
+        if let Some(b) = f.baseline {
+            key(buf, false, 6, "baseline");
+            string(buf, b.as_str());
+        }
         close(buf, 4, b'}');
     }
 

@@ -10,7 +10,7 @@ use super::Report;
 use crate::domain::{Coverage, Severity};
 
 /// How many rows a section shows before it summarises the rest.
-const MAX_ROWS: usize = 40;
+pub(crate) const MAX_ROWS: usize = 40;
 
 /// Rendering options for the table output.
 #[derive(Debug, Clone, Copy)]
@@ -66,7 +66,7 @@ pub fn clean(text: &str) -> String {
         .collect()
 }
 
-fn table(style: Style, headers: &[&str]) -> Table {
+pub(crate) fn table(style: Style, headers: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     if style.color {
@@ -86,7 +86,7 @@ fn table(style: Style, headers: &[&str]) -> Table {
 
 /// Keeps the short columns whole, so that only the last, the prose, wraps; it keeps room
 /// enough to be read.
-fn keep_whole(t: &mut Table, columns: &[usize]) {
+pub(crate) fn keep_whole(t: &mut Table, columns: &[usize]) {
     for i in columns {
         if let Some(c) = t.column_mut(*i) {
             c.set_constraint(ColumnConstraint::ContentWidth);
@@ -98,7 +98,7 @@ fn keep_whole(t: &mut Table, columns: &[usize]) {
     }
 }
 
-fn heading(out: &mut String, style: Style, text: &str) {
+pub(crate) fn heading(out: &mut String, style: Style, text: &str) {
     if style.color {
         let _ = writeln!(out, "\n\u{1b}[1m{text}\u{1b}[0m");
     } else {
@@ -106,7 +106,7 @@ fn heading(out: &mut String, style: Style, text: &str) {
     }
 }
 
-fn severity_cell(s: Severity) -> Cell {
+pub(crate) fn severity_cell(s: Severity) -> Cell {
     let cell = Cell::new(s.as_str());
     match s {
         Severity::Critical => cell.fg(Color::Magenta).add_attribute(Attribute::Bold),
@@ -151,11 +151,17 @@ fn header(out: &mut String, r: &Report<'_, '_>, style: Style) {
         r.profile.name,
         r.profile.as_of.as_deref().unwrap_or("unknown")
     );
-    let _ = writeln!(
-        out,
+    let mut line = format!(
         "findings: {} critical, {} high, {} medium, {} low, {} info",
         f.critical, f.high, f.medium, f.low, f.info
     );
+    if r.summary.waived > 0 {
+        let _ = write!(line, "; {} waived", r.summary.waived);
+    }
+    if let Some(new) = r.summary.new {
+        let _ = write!(line, "; {new} new since the baseline");
+    }
+    let _ = writeln!(out, "{line}");
 }
 
 fn modules(out: &mut String, r: &Report<'_, '_>, style: Style) {
@@ -203,7 +209,7 @@ fn findings(out: &mut String, r: &Report<'_, '_>, style: Style) {
             severity_cell(f.severity),
             Cell::new(f.rule),
             Cell::new(concerns(&f, r)),
-            Cell::new(clean(&f.message)),
+            Cell::new(finding_text(&f)),
         ]);
     }
     keep_whole(&mut t, &[0, 1, 2]);
@@ -211,7 +217,25 @@ fn findings(out: &mut String, r: &Report<'_, '_>, style: Style) {
     more(out, r.finding_count());
 }
 
-fn more(out: &mut String, total: usize) {
+/// A finding's message, with its waiver and baseline state when it has them.
+fn finding_text(f: &super::FindingRow<'_>) -> String {
+    let mut text = clean(&f.message);
+    if f.baseline == Some(crate::baseline::BaselineState::New) {
+        text.insert_str(0, "[new] ");
+    }
+    if let Some(w) = f.waiver {
+        let _ = write!(
+            text,
+            "\nwaived until {} by {}: {}",
+            w.expires,
+            clean(&w.owner),
+            clean(&w.reason)
+        );
+    }
+    text
+}
+
+pub(crate) fn more(out: &mut String, total: usize) {
     if total > MAX_ROWS {
         let _ = writeln!(
             out,

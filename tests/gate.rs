@@ -1,0 +1,338 @@
+//! What decides a CI run's exit code besides the findings: waivers (`--waivers`) and baselines
+//! (`--baseline`), on the company A example.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use predicates::str::contains;
+
+fn mdrplan() -> Command {
+    let mut cmd = Command::cargo_bin("mdrplan").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("MDRPLAN_TODAY", "2026-12-03")
+        .env("COLUMNS", "160");
+    cmd
+}
+
+fn report(args: &[&str]) -> (i32, serde_json::Value, String) {
+    let out = mdrplan()
+        .args(["report", "examples/company-a", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (
+        out.status.code().unwrap(),
+        json,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn with_rule<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .collect()
+}
+
+#[test]
+fn waived_findings_stay_in_the_report_marked_and_stop_failing_the_run() {
+    let (code, _, _) = report(&[]);
+    assert_eq!(code, 1, "company A has a critical and three high findings");
+
+    let (code, r, stderr) = report(&["--waivers", "tests/fixtures/waivers/company-a.yaml"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(r["summary"]["waived"], 4);
+    assert_eq!(r["summary"]["findings"]["critical"], 1, "still counted");
+    let sql = &with_rule(&r, "defender-plan-off")[0];
+    assert_eq!(sql["waiver"]["owner"], "dba-team@adatum.example", "{sql:#}");
+    assert_eq!(sql["waiver"]["expires"], "2027-03-31");
+    assert!(
+        sql["waiver"]["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("company-a.yaml:10:5")
+    );
+    // The glob covers the ERP servers only: the domain controllers' findings are not waived.
+    let p2 = with_rule(&r, "servers-p2-required");
+    let waived: Vec<_> = p2.iter().filter(|f| f.get("waiver").is_some()).collect();
+    assert_eq!(waived.len(), 3);
+    assert!(p2.iter().any(|f| f.get("waiver").is_none()));
+
+    // --fail-on medium still fails: the domain controllers' medium findings are not waived.
+    let (code, _, _) = report(&[
+        "--waivers",
+        "tests/fixtures/waivers/company-a.yaml",
+        "--fail-on",
+        "medium",
+    ]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn the_table_marks_waived_findings() {
+    mdrplan()
+        .args(["gaps", "examples/company-a"])
+        .args(["--waivers", "tests/fixtures/waivers/company-a.yaml"])
+        .assert()
+        .code(0)
+        .stdout(contains("; 4 waived"))
+        .stdout(contains(
+            "waived until 2027-03-31 by dba-team@adatum.example",
+        ));
+}
+
+#[test]
+fn an_expired_waiver_no_longer_applies_and_says_so() {
+    let out = mdrplan()
+        .env("MDRPLAN_TODAY", "2027-04-01")
+        .args(["report", "examples/company-a", "--format", "json"])
+        .args(["--waivers", "tests/fixtures/waivers/company-a.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("company-a.yaml:10:5: waiver of `defender-plan-off` owned by dba-team@adatum.example expired on 2027-03-31: the 1 finding(s) it covered count again"),
+        "{stderr}"
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["summary"]["waived"], 0);
+
+    // The expiry day itself is still covered.
+    let (code, _, _) = {
+        let out = mdrplan()
+            .env("MDRPLAN_TODAY", "2027-03-31")
+            .args(["report", "examples/company-a", "--format", "json"])
+            .args(["--waivers", "tests/fixtures/waivers/company-a.yaml"])
+            .output()
+            .unwrap();
+        (out.status.code().unwrap(), (), ())
+    };
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn an_unknown_rule_is_an_error_with_the_closest_rule() {
+    mdrplan()
+        .args(["report", "examples/company-a"])
+        .args(["--waivers", "tests/fixtures/waivers/unknown-rule.yaml"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "unknown-rule.yaml:3:5: unknown rule `servers-p2-requird`",
+        ))
+        .stderr(contains("did you mean `servers-p2-required`?"));
+}
+
+#[test]
+fn a_waiver_that_matches_nothing_is_a_warning_and_an_error_with_strict() {
+    mdrplan()
+        .args(["report", "examples/company-a", "--fail-on", "never"])
+        .args(["--waivers", "tests/fixtures/waivers/unused.yaml"])
+        .assert()
+        .code(0)
+        .stderr(contains("matches no finding"));
+    mdrplan()
+        .args(["--strict", "report", "examples/company-a"])
+        .args(["--waivers", "tests/fixtures/waivers/unused.yaml"])
+        .assert()
+        .code(2)
+        .stderr(contains("error: tests/fixtures/waivers/unused.yaml:3:5"));
+}
+
+#[test]
+fn a_bad_today_is_refused() {
+    mdrplan()
+        .env("MDRPLAN_TODAY", "tomorrow")
+        .args(["report", "examples/company-a"])
+        .args(["--waivers", "tests/fixtures/waivers/company-a.yaml"])
+        .assert()
+        .code(2)
+        .stderr(contains("MDRPLAN_TODAY"));
+}
+
+#[test]
+fn a_baseline_counts_only_new_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.json");
+    mdrplan()
+        .args([
+            "report",
+            "examples/company-a",
+            "--format",
+            "json",
+            "--output",
+        ])
+        .arg(&old)
+        .assert()
+        .code(1);
+    let old = old.to_str().unwrap();
+
+    let (code, r, stderr) = report(&["--baseline", old]);
+    assert_eq!(code, 0, "nothing is new: {stderr}");
+    assert_eq!(r["summary"]["new"], 0);
+    assert!(
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["baseline"] == "unchanged")
+    );
+
+    // A baseline of another tenant knows none of these findings: all are new.
+    let other = dir.path().join("other.json");
+    mdrplan()
+        .args(["gaps", "examples/company-b", "--format", "json", "--output"])
+        .arg(&other)
+        .assert()
+        .code(1);
+    let (code, r, _) = report(&["--baseline", other.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert_eq!(r["summary"]["new"], r["findings"].as_array().unwrap().len());
+}
+
+#[test]
+fn a_baseline_that_is_not_a_report_is_refused() {
+    mdrplan()
+        .args(["report", "examples/company-a"])
+        .args(["--baseline", "examples/company-a/overlay.yaml"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "overlay.yaml:1:1: the baseline is not a JSON report",
+        ))
+        .stderr(contains("--format json"));
+    mdrplan()
+        .args(["report", "examples/company-a"])
+        .args(["--baseline", "tests/fixtures/does-not-exist.json"])
+        .assert()
+        .code(2)
+        .stderr(contains("cannot read the baseline").and(contains("--baseline")));
+}
+
+/// Writes company A's JSON report, with `extra` inputs, into `dir/name`.
+fn write_report(dir: &std::path::Path, name: &str, extra: &[&str]) -> String {
+    let path = dir.join(name);
+    mdrplan()
+        .args(["report", "examples/company-a"])
+        .args(extra)
+        .args(["--format", "json", "--output"])
+        .arg(&path)
+        .assert()
+        .code(1);
+    path.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn diff_shows_new_resolved_findings_and_asset_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write_report(dir.path(), "old.json", &[]);
+    let new = write_report(
+        dir.path(),
+        "new.json",
+        &["tests/fixtures/diff/company-a-later.yaml"],
+    );
+    let out = mdrplan()
+        .args(["diff", &old, &new, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "nothing new at high or above");
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &d["summary"];
+    assert_eq!(
+        (
+            &s["new_findings"],
+            &s["resolved_findings"],
+            &s["assets_added"]
+        ),
+        (&2.into(), &1.into(), &1.into()),
+        "{s:#}"
+    );
+    let new_rules: Vec<_> = d["findings"]["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(new_rules, ["servers-p2-required", "unclassified-asset"]);
+    assert_eq!(d["findings"]["resolved"][0]["rule"], "unclassified-asset");
+    let print = d["assets"]["classification"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "vm-print01")
+        .unwrap();
+    assert_eq!(
+        (&print["before"]["tier"], &print["after"]["tier"]),
+        (&3.into(), &2.into())
+    );
+    assert_eq!(d["assets"]["coverage"][0]["after"], "gap");
+
+    // The new medium finding fails a run that gates on medium.
+    mdrplan()
+        .args(["diff", &old, &new, "--fail-on", "medium"])
+        .assert()
+        .code(1)
+        .stdout(contains("New findings"))
+        .stdout(contains("internal -> confidential"));
+    // Reversed, the P2 finding is resolved; only the print server's info finding is new.
+    mdrplan()
+        .args(["diff", &new, &old, "--fail-on", "low", "--format", "json"])
+        .assert()
+        .code(0)
+        .stdout(contains("\"new_findings\": 1"));
+}
+
+#[test]
+fn diff_markdown_neutralises_names_from_the_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write_report(dir.path(), "old.json", &[]);
+    let new = write_report(
+        dir.path(),
+        "new.json",
+        &["tests/fixtures/diff/company-a-later.yaml"],
+    );
+    let out = mdrplan()
+        .args(["diff", &old, &new, "--format", "markdown"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(md.contains("#### Assets added"), "{md}");
+    assert!(!md.contains("<script>"), "{md}");
+    assert!(
+        md.contains("| 3 | web&#124;&lt;script&gt;alert(1)&lt;/script&gt; |"),
+        "{md}"
+    );
+    assert!(md.contains("internal \u{2192} confidential"), "{md}");
+}
+
+#[test]
+fn diff_refuses_what_is_not_a_full_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write_report(dir.path(), "old.json", &[]);
+    let classified = dir.path().join("classify.json");
+    mdrplan()
+        .args([
+            "classify",
+            "examples/company-a",
+            "--format",
+            "json",
+            "--output",
+        ])
+        .arg(&classified)
+        .assert()
+        .code(0);
+    mdrplan()
+        .args(["diff", &old])
+        .arg(&classified)
+        .assert()
+        .code(2)
+        .stderr(contains("the report has no `findings`"));
+    mdrplan()
+        .args(["diff", &old, "examples/company-a/overlay.yaml"])
+        .assert()
+        .code(2)
+        .stderr(contains("overlay.yaml:1:1: not a JSON report"));
+}
