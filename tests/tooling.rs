@@ -92,6 +92,42 @@ fn overlay_schema_is_draft_2020_12_and_closed() {
 }
 
 #[test]
+fn waivers_schema_is_in_step() {
+    in_step(
+        "schemas/waivers.schema.json",
+        &stdout_of(&["schema", "waivers"]),
+    );
+}
+
+#[test]
+fn waivers_schema_names_the_rules_and_asks_for_the_essentials() {
+    let schema: serde_json::Value =
+        serde_json::from_slice(&stdout_of(&["schema", "waivers"])).unwrap();
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert_eq!(schema["properties"]["version"]["const"], 1);
+    let waiver = &schema["$defs"]["Waiver"];
+    assert_eq!(waiver["additionalProperties"], false);
+    assert_eq!(
+        waiver["required"],
+        serde_json::json!(["rule", "reason", "owner", "expires"])
+    );
+    let rules: Vec<&str> = waiver["properties"]["rule"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    let catalogue: Vec<&str> = mdrplan::rules::Rule::names().collect();
+    assert_eq!(rules, catalogue);
+    assert_eq!(waiver["properties"]["expires"]["format"], "date");
+    // Two of asset, application, subscription and fingerprint at once are refused.
+    assert_eq!(waiver["not"]["anyOf"].as_array().unwrap().len(), 6);
+}
+
+#[test]
 fn schema_of_an_unknown_format_is_refused() {
     mdrplan()
         .args(["schema", "overlays"])

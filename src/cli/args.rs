@@ -254,6 +254,8 @@ pub struct SchemaArgs {
 pub enum SchemaKind {
     /// The overlay file (format version 1)
     Overlay,
+    /// The waiver file of --waivers (format version 1)
+    Waivers,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ use super::{Cli, EXIT_OK, emit};
 pub(super) fn schema(a: &SchemaArgs) -> anyhow::Result<u8> {
     let schema = match a.format {
         SchemaKind::Overlay => schemars::schema_for!(crate::load::overlay::Overlay),
+        SchemaKind::Waivers => schemars::schema_for!(crate::waivers::WaiverFile),
     };
     let text = serde_json::to_string_pretty(&schema)?;
     emit(None, &format!("{text}\n"))?;
