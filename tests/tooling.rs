@@ -247,3 +247,114 @@ fn manual_page_describes_the_commands_and_exit_codes() {
     .unwrap();
     assert!(graph.contains("focus"));
 }
+
+fn ci_example(name: &str) -> serde_yaml::Value {
+    let path = root().join("examples/ci").join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{name} is not valid YAML: {e}"))
+}
+
+/// Every text of a key anywhere in the document (e.g. every `run` script).
+fn texts_of<'a>(value: &'a serde_yaml::Value, key: &str, out: &mut Vec<&'a str>) {
+    match value {
+        serde_yaml::Value::Mapping(m) => {
+            for (k, v) in m {
+                if k.as_str() == Some(key)
+                    && let Some(text) = v.as_str()
+                {
+                    out.push(text);
+                }
+                texts_of(v, key, out);
+            }
+        }
+        serde_yaml::Value::Sequence(s) => s.iter().for_each(|v| texts_of(v, key, out)),
+        serde_yaml::Value::Tagged(t) => texts_of(&t.value, key, out),
+        _ => {}
+    }
+}
+
+fn texts<'a>(doc: &'a serde_yaml::Value, key: &str) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    texts_of(doc, key, &mut out);
+    out
+}
+
+/// The script that runs the gated report: it names every output and the gate's inputs.
+fn assert_runs_the_gate(scripts: &[&str], annotations: &str) {
+    let run = scripts
+        .iter()
+        .find(|s| s.contains("--output-format"))
+        .expect("a step runs mdrplan report with its outputs");
+    for needle in [
+        "report",
+        annotations,
+        "sarif=",
+        "junit=",
+        "markdown=",
+        "json=",
+        "--waivers",
+        "--baseline",
+        "--fail-on",
+    ] {
+        assert!(run.contains(needle), "the run step lacks {needle}");
+    }
+}
+
+#[test]
+fn github_actions_example_publishes_everything_and_gates() {
+    let doc = ci_example("github-actions.yml");
+    let jobs = doc["jobs"].as_mapping().unwrap();
+    assert_eq!(jobs.len(), 1);
+    let steps = jobs.values().next().unwrap()["steps"]
+        .as_sequence()
+        .unwrap();
+    assert!(steps.len() >= 8);
+    // An `if:` starting with `!` unquoted would be a YAML tag, not an expression.
+    for step in steps {
+        if let Some(condition) = step.get("if") {
+            assert!(condition.is_string(), "{condition:?}");
+        }
+    }
+    let uses = texts(&doc, "uses");
+    assert!(
+        uses.iter()
+            .any(|u| u.starts_with("github/codeql-action/upload-sarif@"))
+    );
+    let runs = texts(&doc, "run");
+    assert_runs_the_gate(&runs, "--format github");
+    assert!(runs.iter().any(|r| r.contains("$GITHUB_STEP_SUMMARY")));
+    assert!(runs.iter().any(|r| r.contains("gh pr comment")));
+    assert!(runs.iter().any(|r| r.contains("cargo install --locked")));
+    let last = steps.last().unwrap();
+    assert_eq!(last["if"], "steps.mdrplan.outputs.exit-code == '1'");
+    assert!(last["run"].as_str().unwrap().contains("exit 1"));
+}
+
+#[test]
+fn azure_pipelines_example_publishes_everything_and_gates() {
+    let doc = ci_example("azure-pipelines.yml");
+    let steps = doc["steps"].as_sequence().unwrap();
+    assert!(steps.len() >= 8);
+    let tasks = texts(&doc, "task");
+    assert!(tasks.contains(&"PublishTestResults@2"));
+    assert!(tasks.contains(&"PublishBuildArtifacts@1"));
+    let scripts: Vec<&str> = texts(&doc, "bash")
+        .into_iter()
+        .chain(texts(&doc, "script"))
+        .collect();
+    assert_runs_the_gate(&scripts, "--format azure");
+    assert!(
+        scripts
+            .iter()
+            .any(|s| s.contains("##vso[task.uploadsummary]"))
+    );
+    assert!(scripts.iter().any(|s| s.contains("cargo install --locked")));
+    let junit = steps
+        .iter()
+        .find(|s| s["task"] == "PublishTestResults@2")
+        .unwrap();
+    assert_eq!(junit["inputs"]["testResultsFormat"], "JUnit");
+    let last = steps.last().unwrap();
+    assert!(last["condition"].as_str().unwrap().contains("MDRPLAN_EXIT"));
+    assert!(last["bash"].as_str().unwrap().contains("exit 1"));
+}
