@@ -665,6 +665,7 @@ pub(crate) mod tests {
             components,
             depends_on: vec![],
             alerts: vec![],
+            telemetry: vec![],
             origin: Origin::default(),
         }
     }

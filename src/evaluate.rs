@@ -207,7 +207,65 @@ pub struct AssetCoverage<'c> {
 pub struct ApplicationCoverage {
     pub required: Vec<String>,
     pub covered: Vec<String>,
+    /// Each required use case's state, in the profile's order.
+    pub use_cases: Vec<UseCaseCheck>,
+    /// Analytics rules that evidently concern the application (its id or name in their name or
+    /// query) but that it does not declare: suggestions, not counted.
+    pub suggested_rules: Vec<usize>,
     pub coverage: Coverage,
+}
+
+impl ApplicationCoverage {
+    /// The share of required use cases covered, in percent; `None` when none is required.
+    pub fn score(&self) -> Option<u8> {
+        let required = self.required.len();
+        (required > 0).then(|| u8::try_from(self.covered.len() * 100 / required).unwrap_or(100))
+    }
+}
+
+/// A required use case of an application and how far its alerting gets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UseCaseCheck {
+    pub use_case: String,
+    pub status: UseCaseStatus,
+    /// The declared rule that decides the status, if any.
+    pub rule: Option<String>,
+}
+
+/// How far a use case's alerting gets, from nothing to an enabled rule routed to Sentinel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UseCaseStatus {
+    /// No alert is declared for it.
+    Missing,
+    /// The declared rule is not among the analytics rules given.
+    RuleAbsent,
+    /// The declared rule is there but disabled.
+    RuleDisabled,
+    /// The alert goes somewhere other than Sentinel.
+    NotRouted,
+    /// Declared and routed to Sentinel; no rules export to check it against.
+    Declared,
+    /// Declared, routed, and found enabled among the rules given.
+    Verified,
+}
+
+impl UseCaseStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UseCaseStatus::Missing => "missing",
+            UseCaseStatus::RuleAbsent => "rule-absent",
+            UseCaseStatus::RuleDisabled => "rule-disabled",
+            UseCaseStatus::NotRouted => "not-routed",
+            UseCaseStatus::Declared => "declared",
+            UseCaseStatus::Verified => "verified",
+        }
+    }
+
+    /// Whether the use case counts as covered.
+    pub fn covers(self) -> bool {
+        matches!(self, UseCaseStatus::Declared | UseCaseStatus::Verified)
+    }
 }
 
 /// A subscription's state for one plan, with the assets that need it.
@@ -374,6 +432,7 @@ pub fn evaluate<'c>(
     };
     let organization = organization_checks(&mut cx, mapping);
     let applications = application_checks(&mut cx);
+    component_log_checks(&mut cx);
 
     let mut states: StateCache<'_, '_> = std::collections::HashMap::new();
     let mut subs: SubCache<'_> = SubCache::default();
@@ -786,20 +845,136 @@ fn required_use_cases(catalog: &Catalog, app: &crate::inventory::Application) ->
         .collect()
 }
 
+/// A telemetry source an application has: declared in the overlay, or implied by components.
+#[derive(Debug, Clone)]
+pub struct TelemetryUse<'c> {
+    pub source: &'c crate::profile::model::TelemetrySource,
+    /// The components that imply it; empty when the overlay declares it.
+    pub from: Vec<AssetId>,
+}
+
+/// An application's telemetry sources, in the profile's order: those its overlay declares, or,
+/// when it declares none, those its components' types imply.
+pub fn app_telemetry<'c>(
+    inv: &Inventory,
+    catalog: &'c Catalog,
+    app: &crate::inventory::Application,
+) -> Vec<TelemetryUse<'c>> {
+    catalog
+        .profile
+        .telemetry
+        .iter()
+        .filter_map(|source| {
+            if !app.telemetry.is_empty() {
+                return app.telemetry.contains(&source.id).then(|| TelemetryUse {
+                    source,
+                    from: Vec::new(),
+                });
+            }
+            let from: Vec<AssetId> = app
+                .components
+                .iter()
+                .copied()
+                .filter(|c| {
+                    let t = inv.type_of(&inv.assets[*c]);
+                    source
+                        .inferred_from
+                        .iter()
+                        .any(|f| f.eq_ignore_ascii_case(t))
+                })
+                .collect();
+            (!from.is_empty()).then_some(TelemetryUse { source, from })
+        })
+        .collect()
+}
+
+/// Where an alert's rule stands against the analytics rules given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RuleState {
+    /// No rules were given: the overlay is trusted.
+    Unchecked,
+    Enabled,
+    Disabled,
+    Absent,
+}
+
 fn application_checks(cx: &mut Ctx<'_, '_>) -> Vec<ApplicationCoverage> {
+    let inv = cx.inv;
+    // Analytics rules by every key an overlay may name them by.
+    let mut rules_by_key: rustc_hash::FxHashMap<String, Vec<usize>> = Default::default();
+    for (k, r) in inv.analytics_rules.iter().enumerate() {
+        for key in r.keys() {
+            rules_by_key.entry(key).or_default().push(k);
+        }
+    }
+    let rule_state = |name: &str| -> RuleState {
+        if !inv.rules_given {
+            return RuleState::Unchecked;
+        }
+        match rules_by_key.get(&crate::inventory::rule_key(name)) {
+            None => RuleState::Absent,
+            Some(found) if found.iter().any(|k| inv.analytics_rules[*k].enabled) => {
+                RuleState::Enabled
+            }
+            Some(_) => RuleState::Disabled,
+        }
+    };
+    let rule_files = || {
+        let mut files: Vec<&str> = inv
+            .analytics_rules
+            .iter()
+            .map(|r| inv.files[r.origin.file as usize].as_str())
+            .collect();
+        files.sort_unstable();
+        files.dedup();
+        files.join(", ")
+    };
+
     let mut out = Vec::new();
-    for (i, app) in cx.inv.applications.iter().enumerate() {
+    for (i, app) in inv.applications.iter().enumerate() {
         let tier = cx.classes.applications[i].tier;
         let required = required_use_cases(cx.catalog, app);
-        let declared: BTreeSet<&str> = app.alerts.iter().map(|a| a.use_case.as_str()).collect();
-        let routed: BTreeSet<&str> = app
-            .alerts
-            .iter()
-            .filter(|a| a.routed_to == Routing::Sentinel)
-            .map(|a| a.use_case.as_str())
-            .collect();
         let exposed = app.delivery == Delivery::Saas || app.exposure == Exposure::Internet;
         let mut gap = false;
+
+        // Each alert's state: routed where, and its rule found how.
+        let states: Vec<(UseCaseStatus, RuleState)> = app
+            .alerts
+            .iter()
+            .map(|a| {
+                // An alert that goes elsewhere is not looked for among Sentinel's rules.
+                if a.routed_to != Routing::Sentinel {
+                    return (UseCaseStatus::NotRouted, RuleState::Unchecked);
+                }
+                let state = rule_state(&a.rule);
+                let status = {
+                    match state {
+                        RuleState::Unchecked => UseCaseStatus::Declared,
+                        RuleState::Enabled => UseCaseStatus::Verified,
+                        RuleState::Disabled => UseCaseStatus::RuleDisabled,
+                        RuleState::Absent => UseCaseStatus::RuleAbsent,
+                    }
+                };
+                (status, state)
+            })
+            .collect();
+        let use_cases: Vec<UseCaseCheck> = required
+            .iter()
+            .map(|uc| {
+                // The best any of its alerts gets to.
+                let best = app
+                    .alerts
+                    .iter()
+                    .zip(&states)
+                    .filter(|(a, _)| a.use_case == *uc)
+                    .max_by_key(|(_, (status, _))| *status);
+                UseCaseCheck {
+                    use_case: uc.clone(),
+                    status: best.map_or(UseCaseStatus::Missing, |(_, (s, _))| *s),
+                    rule: best.map(|(a, _)| a.rule.clone()),
+                }
+            })
+            .collect();
 
         if exposed && app.alerts.is_empty() {
             gap = true;
@@ -821,8 +996,12 @@ fn application_checks(cx: &mut Ctx<'_, '_>) -> Vec<ApplicationCoverage> {
                 Cow::Borrowed(Rule::CustomAppAlertingMissing.fix()),
             );
         } else {
-            for uc in required.iter().filter(|u| !declared.contains(u.as_str())) {
+            for check in use_cases
+                .iter()
+                .filter(|c| c.status == UseCaseStatus::Missing)
+            {
                 gap = true;
+                let uc = &check.use_case;
                 let name = cx
                     .catalog
                     .use_case(uc)
@@ -834,30 +1013,62 @@ fn application_checks(cx: &mut Ctx<'_, '_>) -> Vec<ApplicationCoverage> {
                     CUSTOM_APPLICATION,
                     None,
                     format!("application {} has no alert for {uc} ({name})", app.id),
-                    Cow::Owned(format!("Build an alert for {uc} in {} and declare it under its `alerts:`, routed to the SIEM.", app.id)),
+                    Cow::Owned(format!("Build an alert for {uc} in {} and declare it under its `alerts:`, routed to the SIEM; `mdrplan alerts INPUT... --app {}` writes a starting point.", app.id, app.id)),
                 );
                 if let Some(f) = cx.findings.last_mut() {
                     f.rank = use_case_rank(cx.catalog, uc);
                 }
             }
         }
-        for alert in app
-            .alerts
-            .iter()
-            .filter(|a| a.routed_to != Routing::Sentinel)
-        {
+        for (alert, (status, state)) in app.alerts.iter().zip(&states) {
+            let part = format!("{}|{}", alert.use_case, alert.rule);
+            if *status == UseCaseStatus::NotRouted {
+                gap = true;
+                cx.push(
+                    Rule::CustomAppAlertNotRouted,
+                    Some(tier),
+                    Subject::Application(i, Some(part.clone())),
+                    CUSTOM_APPLICATION,
+                    None,
+                    format!(
+                        "application {}: alert \"{}\" ({}) is routed to {}, not to the SIEM",
+                        app.id, alert.rule, alert.use_case, alert.routed_to
+                    ),
+                    Cow::Borrowed(Rule::CustomAppAlertNotRouted.fix()),
+                );
+            }
+            let why = match state {
+                RuleState::Absent => format!(
+                    "is not among the {} analytics rules given ({})",
+                    inv.analytics_rules.len(),
+                    rule_files()
+                ),
+                RuleState::Disabled => {
+                    let at = inv
+                        .analytics_rules
+                        .iter()
+                        .find(|r| {
+                            r.keys()
+                                .any(|k| k == crate::inventory::rule_key(&alert.rule))
+                        })
+                        .map(|r| inv.location(r.origin).to_string())
+                        .unwrap_or_default();
+                    format!("is disabled ({at})")
+                }
+                RuleState::Enabled | RuleState::Unchecked => continue,
+            };
             gap = true;
             cx.push(
-                Rule::CustomAppAlertNotRouted,
+                Rule::CustomAppAlertRuleNotFound,
                 Some(tier),
-                Subject::Application(i, Some(format!("{}|{}", alert.use_case, alert.rule))),
+                Subject::Application(i, Some(part)),
                 CUSTOM_APPLICATION,
                 None,
                 format!(
-                    "application {}: alert \"{}\" ({}) is routed to {}, not to the SIEM",
-                    app.id, alert.rule, alert.use_case, alert.routed_to
+                    "application {}: the rule \"{}\" declared for {} {why}",
+                    app.id, alert.rule, alert.use_case
                 ),
-                Cow::Borrowed(Rule::CustomAppAlertNotRouted.fix()),
+                Cow::Borrowed(Rule::CustomAppAlertRuleNotFound.fix()),
             );
         }
         let coverage = if gap {
@@ -867,18 +1078,162 @@ fn application_checks(cx: &mut Ctx<'_, '_>) -> Vec<ApplicationCoverage> {
         } else {
             Coverage::Covered
         };
-        let covered = required
+        let covered = use_cases
             .iter()
-            .filter(|u| routed.contains(u.as_str()))
-            .cloned()
+            .filter(|c| c.status.covers())
+            .map(|c| c.use_case.clone())
             .collect();
         out.push(ApplicationCoverage {
             required,
             covered,
+            use_cases,
+            suggested_rules: suggested_rules(inv, app),
             coverage,
         });
     }
     out
+}
+
+/// With diagnostic settings given: each component of a tier 1 or 2 application whose type sends
+/// application telemetry by diagnostic settings must send it to a Sentinel workspace.
+fn component_log_checks(cx: &mut Ctx<'_, '_>) {
+    let inv = cx.inv;
+    if !inv.diagnostics_given {
+        return;
+    }
+    // Each component once, with the most important application it serves.
+    let mut components: BTreeMap<AssetId, (Tier, usize)> = BTreeMap::new();
+    for (i, app) in inv.applications.iter().enumerate() {
+        let tier = cx.classes.applications[i].tier;
+        if tier.0 > 2 {
+            continue;
+        }
+        for c in &app.components {
+            let e = components.entry(*c).or_insert((tier, i));
+            if tier < e.0 {
+                *e = (tier, i);
+            }
+        }
+    }
+    let sentinel = &inv.siem_workspaces;
+    for (c, (_, app)) in components {
+        let asset = &inv.assets[c];
+        let categories: Vec<&str> = cx.catalog.log_categories(inv.type_of(asset)).collect();
+        if categories.is_empty() {
+            continue;
+        }
+        let wanted =
+            |cat: &str| cat == "alllogs" || categories.iter().any(|w| w.eq_ignore_ascii_case(cat));
+        let settings = inv
+            .diagnostics
+            .get(&asset.id.to_ascii_lowercase())
+            .map_or(&[][..], Vec::as_slice);
+        let to_sentinel: Vec<_> = settings
+            .iter()
+            .filter(|s| s.workspace.as_ref().is_some_and(|w| sentinel.contains(w)))
+            .collect();
+        if to_sentinel
+            .iter()
+            .any(|s| s.categories.iter().any(|cat| wanted(cat)))
+        {
+            continue;
+        }
+        let list = categories.join(", ");
+        let why = if settings.is_empty() {
+            format!("no diagnostic setting in the exports sends its {list} logs anywhere")
+        } else if let Some(s) = to_sentinel.first() {
+            format!(
+                "its diagnostic setting `{}` sends to the Sentinel workspace {} but not its {list} logs",
+                s.name,
+                s.workspace.as_deref().unwrap_or_default()
+            )
+        } else {
+            let names: Vec<String> = settings
+                .iter()
+                .map(|s| match &s.workspace {
+                    Some(w) => format!("`{}` to workspace {w}", s.name),
+                    None => format!("`{}` to no workspace", s.name),
+                })
+                .collect();
+            format!(
+                "its diagnostic settings ({}) reach no Sentinel workspace",
+                names.join(", ")
+            )
+        };
+        let app = &inv.applications[app];
+        let tier = cx.classes.assets[c].tier;
+        let workspace = match sentinel.iter().collect::<Vec<_>>().as_slice() {
+            [one] => (*one).clone(),
+            _ => "<sentinel-workspace>".to_owned(),
+        };
+        let logs = categories
+            .iter()
+            .map(|c| format!("{{\"category\":\"{c}\",\"enabled\":true}}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let fix = cx
+            .catalog
+            .profile
+            .remediation
+            .as_ref()
+            .and_then(|r| r.send_logs.as_deref())
+            .map(|t| {
+                t.replace("{resource}", &asset.id)
+                    .replace("{workspace}", &workspace)
+                    .replace("{logs}", &format!("[{logs}]"))
+            })
+            .unwrap_or_default();
+        cx.push(
+            Rule::ComponentLogsNotInSentinel,
+            Some(tier),
+            Subject::Asset(c),
+            CUSTOM_APPLICATION,
+            None,
+            format!(
+                "{} (component of application {}): {why}",
+                asset.name(),
+                app.id
+            ),
+            Cow::Owned(fix),
+        );
+    }
+}
+
+/// Rules whose name or query mentions the application (its id, or its name when that is not
+/// the id) and that none of its alerts names.
+fn suggested_rules(inv: &Inventory, app: &crate::inventory::Application) -> Vec<usize> {
+    let declared: BTreeSet<String> = app
+        .alerts
+        .iter()
+        .map(|a| crate::inventory::rule_key(&a.rule))
+        .collect();
+    let needles: Vec<String> = [app.id.as_str(), app.name.as_str()]
+        .iter()
+        .map(|n| n.trim().to_lowercase())
+        .filter(|n| n.len() >= 3)
+        .collect();
+    inv.analytics_rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.keys().any(|k| declared.contains(&k)))
+        .filter(|(_, r)| {
+            let (name, query) = (r.name.to_lowercase(), r.query.to_lowercase());
+            needles
+                .iter()
+                .any(|n| mentions(&name, n) || mentions(&query, n))
+        })
+        .map(|(k, _)| k)
+        .collect()
+}
+
+/// Whether `text` holds `word` as a word of its own (not inside a longer identifier).
+fn mentions(text: &str, word: &str) -> bool {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
 }
 
 /// A use case's place in the profile, so findings come in the profile's order.

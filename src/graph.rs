@@ -200,6 +200,7 @@ mod tests {
             components,
             depends_on: vec![],
             alerts: vec![],
+            telemetry: vec![],
             origin: Default::default(),
         }
     }

@@ -358,3 +358,34 @@ fn azure_pipelines_example_publishes_everything_and_gates() {
     assert!(last["condition"].as_str().unwrap().contains("MDRPLAN_EXIT"));
     assert!(last["bash"].as_str().unwrap().contains("exit 1"));
 }
+
+#[test]
+fn ci_examples_use_only_flags_mdrplan_has() {
+    let help = String::from_utf8(stdout_of(&["report", "--help"])).unwrap();
+    for name in ["github-actions.yml", "azure-pipelines.yml"] {
+        let doc = ci_example(name);
+        let scripts: Vec<&str> = ["run", "bash", "script"]
+            .iter()
+            .flat_map(|k| texts(&doc, k))
+            .filter(|s| s.contains("mdrplan report") || s.contains("args=(report"))
+            .collect();
+        assert!(scripts.len() >= 2, "{name}");
+        for script in scripts {
+            for word in script.split(|c: char| c.is_whitespace() || c == '(' || c == ')') {
+                let word = word.trim_matches(|c| c == '"' || c == '\\');
+                if let Some(flag) = word.strip_prefix("--")
+                    && !flag.is_empty()
+                {
+                    let flag = flag.split('=').next().unwrap();
+                    let flag = flag.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+                    assert!(help.contains(&format!("--{flag}")), "{name}: --{flag}");
+                }
+            }
+            for format in ["github", "azure", "sarif", "junit", "markdown", "json"] {
+                if script.contains(format) {
+                    assert!(help.contains(format), "{name}: {format}");
+                }
+            }
+        }
+    }
+}

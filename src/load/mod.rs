@@ -85,13 +85,10 @@ pub fn load(
             input::Kind::Resources | input::Kind::ResourcesCsv => {
                 builder.add_resources(file, &opened, kind, options, &mut diags)
             }
-            input::Kind::SentinelRules => Err(Diagnostic::error(
-                Location::file(&display),
-                "Microsoft Sentinel analytics rules are not read by this version of mdrplan",
-            )
-            .with_help(
-                "remove the file from the inputs; declare the application's alerts in the overlay",
-            )),
+            input::Kind::SentinelRules => {
+                input::read_all(file, &opened, MAX_SMALL_EXPORT_BYTES, "rules export")
+                    .and_then(|text| builder.add_rules(&display, &text))
+            }
             _ => input::read_all(file, &opened, MAX_SMALL_EXPORT_BYTES, "export")
                 .and_then(|text| builder.add_small_export(&display, kind, &text, &mut diags)),
         };
@@ -708,6 +705,23 @@ impl<'a> Builder<'a> {
                 }
                 skus.len()
             }
+            input::Kind::DiagnosticSettings => {
+                let settings = exports::diagnostics::parse(display, &value)?;
+                self.inv.diagnostics_given = true;
+                for s in &settings {
+                    self.inv
+                        .diagnostics
+                        .entry(s.resource.clone())
+                        .or_default()
+                        .push(DiagnosticSetting {
+                            name: s.name.clone(),
+                            workspace: s.workspace.clone(),
+                            categories: s.categories.clone(),
+                            origin,
+                        });
+                }
+                settings.len()
+            }
             input::Kind::Settings => {
                 let settings = exports::settings::parse(display, &value)?;
                 self.inv
@@ -723,6 +737,84 @@ impl<'a> Builder<'a> {
             records,
         });
         Ok(())
+    }
+
+    /// Reads Sentinel analytics rules: an ARM listing or template (JSON) or rules in the
+    /// Azure-Sentinel YAML format.
+    fn add_rules(&mut self, display: &str, text: &str) -> Result<(), Diagnostic> {
+        let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+        let rules = if trimmed.starts_with('{') || trimmed.starts_with('[') {
+            let value: serde_json::Value =
+                serde_json::from_str(text).map_err(|e| json_error(display, &e))?;
+            exports::sentinel::parse_json(display, &value)?
+        } else {
+            exports::sentinel::parse_yaml(display, text)?
+        };
+        let file = self.inv.add_file(display);
+        self.inv.rules_given = true;
+        let records = rules.len();
+        self.inv
+            .analytics_rules
+            .extend(rules.into_iter().map(|r| AnalyticsRule {
+                id: r.id,
+                name: r.name,
+                template: r.template,
+                kind: r.kind,
+                enabled: r.enabled,
+                severity: r.severity,
+                query: r.query,
+                application: r.application,
+                use_case: r.use_case,
+                origin: Origin {
+                    file,
+                    line: u32::try_from(r.line).unwrap_or(0),
+                    column: u32::from(r.line > 0),
+                },
+            }));
+        self.inv.inputs.push(InputSummary {
+            path: display.to_owned(),
+            kind: input::Kind::SentinelRules.name().into(),
+            records,
+        });
+        Ok(())
+    }
+
+    /// Rules that mdrplan wrote for an application (tagged with it and a use case) are that
+    /// application's alerts, routed to Sentinel by being Sentinel rules.
+    fn adopt_generated_rules(&mut self, diags: &mut Diagnostics) {
+        for r in &self.inv.analytics_rules {
+            let (Some(app), Some(use_case)) = (&r.application, &r.use_case) else {
+                continue;
+            };
+            let at = self.inv.location(r.origin);
+            let Some(target) = self
+                .inv
+                .applications
+                .iter_mut()
+                .find(|a| a.id.eq_ignore_ascii_case(app))
+            else {
+                diags.warning(at, format!("the rule `{}` was written for application `{app}`, which no overlay declares; it counts for no application", r.name)).help =
+                    Some("declare the application in the overlay, or fix the rule's `mdrplan-application:` tag".into());
+                continue;
+            };
+            if self.catalog.use_case(use_case).is_none() {
+                diags.warning(at, format!("the rule `{}` names the unknown use case `{use_case}`; it counts for none", r.name)).help =
+                    Some(suggestion(use_case, self.catalog.use_case_names()));
+                continue;
+            }
+            let declared = target
+                .alerts
+                .iter()
+                .any(|a| a.use_case == *use_case && rule_key(&a.rule) == rule_key(&r.name));
+            if !declared {
+                target.alerts.push(Alert {
+                    use_case: use_case.clone(),
+                    rule: r.name.clone(),
+                    routed_to: crate::domain::Routing::Sentinel,
+                    origin: r.origin,
+                });
+            }
+        }
     }
 
     /// Warns of exports that look incomplete. Pages that give a total are judged together:
@@ -1267,6 +1359,23 @@ impl<'a> Builder<'a> {
             });
         }
 
+        let mut telemetry = Vec::new();
+        for (j, source) in app.telemetry.into_iter().enumerate() {
+            match self.catalog.telemetry(source.trim()) {
+                Some(t) => telemetry.push(t.id.clone()),
+                None => {
+                    diags
+                        .error(
+                            here.loc(&format!("{path}.telemetry[{j}]")),
+                            format!("unknown telemetry source `{source}`"),
+                        )
+                        .help = Some(suggestion(&source, self.catalog.telemetry_names()));
+                }
+            }
+        }
+        telemetry.sort();
+        telemetry.dedup();
+
         self.inv.applications.push(Application {
             name: app.name.unwrap_or_else(|| app.id.clone()),
             id: app.id,
@@ -1280,12 +1389,14 @@ impl<'a> Builder<'a> {
             components: Vec::new(),
             depends_on: Vec::new(),
             alerts,
+            telemetry,
             origin: here.origin(&path),
         });
     }
 
     /// Resolves references and selectors once every file is read.
     fn resolve(&mut self, diags: &mut Diagnostics) {
+        self.adopt_generated_rules(diags);
         // The index costs memory on the largest tenants: build it only when an overlay refers.
         let index = if self.refs.is_empty() && self.selectors.is_empty() {
             AssetIndex::default()

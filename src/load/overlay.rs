@@ -232,6 +232,10 @@ pub struct OverlayApplication {
     /// Its custom alerts, one per use case they detect.
     #[serde(default)]
     pub alerts: Vec<OverlayAlert>,
+    /// Where the application's telemetry lands (profile `telemetry` ids); inferred from its
+    /// components when not given.
+    #[serde(default)]
+    pub telemetry: Vec<String>,
 }
 
 fn single_tenant() -> Tenancy {

@@ -205,6 +205,9 @@ fn visit_sections(p: &Profile, f: &mut dyn FnMut(&'static str, &dyn KeyedList)) 
     visit!("roles", &p.roles, |e: &Role| e.id.clone());
     visit!("tiers", &p.tiers, |e: &TierRequirement| e.plan.clone());
     visit!("use_cases", &p.use_cases, |e: &UseCase| e.id.clone());
+    visit!("telemetry", &p.telemetry, |e: &TelemetrySource| e
+        .id
+        .clone());
     visit!(
         "organization_checks",
         &p.organization_checks,
@@ -297,6 +300,7 @@ fn merge(layers: &[Layer]) -> (Profile, Origins) {
             into.tier_shift.extend(s.tier_shift);
         }
         merge_keyed(&mut out.use_cases, p.use_cases, |e| e.id.clone());
+        merge_keyed(&mut out.telemetry, p.telemetry, |e| e.id.clone());
         if let Some(l) = p.licences {
             let into = out.licences.get_or_insert_with(Licences::default);
             merge_keyed(&mut into.products, l.products, |e| e.id.clone());
@@ -439,6 +443,36 @@ impl Catalog {
 
     pub fn use_case_names(&self) -> impl Iterator<Item = &str> + Clone {
         self.profile.use_cases.iter().map(|u| u.id.as_str())
+    }
+
+    pub fn telemetry(&self, id: &str) -> Option<&TelemetrySource> {
+        self.profile.telemetry.iter().find(|t| t.id == id)
+    }
+
+    pub fn telemetry_names(&self) -> impl Iterator<Item = &str> + Clone {
+        self.profile.telemetry.iter().map(|t| t.id.as_str())
+    }
+
+    /// The resource-log categories that carry application telemetry for a resource type.
+    pub fn log_categories<'s>(&'s self, type_name: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.profile.telemetry.iter().flat_map(move |t| {
+            t.log_categories
+                .iter()
+                .filter(move |(k, _)| k.eq_ignore_ascii_case(type_name))
+                .flat_map(|(_, v)| v.iter().map(String::as_str))
+        })
+    }
+
+    /// The telemetry sources a component of this resource type implies.
+    pub fn telemetry_from_type<'s>(
+        &'s self,
+        type_name: &'s str,
+    ) -> impl Iterator<Item = &'s TelemetrySource> + 's {
+        self.profile.telemetry.iter().filter(move |t| {
+            t.inferred_from
+                .iter()
+                .any(|f| f.eq_ignore_ascii_case(type_name))
+        })
     }
 
     pub fn tier_requirement(&self, plan: &str) -> Option<&TierRequirement> {
@@ -692,6 +726,9 @@ fn validate(c: &Catalog, origins: &Origins, layers: &[Layer]) -> Diagnostics {
         for v in &t.not_covered {
             check_sources("resource_types", &key, &v.sources, &mut err);
         }
+    }
+    for t in &p.telemetry {
+        check_sources("telemetry", &t.id, &t.sources, &mut err);
     }
 
     for r in &p.roles {

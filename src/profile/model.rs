@@ -47,6 +47,9 @@ pub struct Profile {
     pub severity: Option<SeverityPolicy>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub use_cases: Vec<UseCase>,
+    /// Where an application's own alerts can get their data.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub telemetry: Vec<TelemetrySource>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub licences: Option<Licences>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -292,6 +295,36 @@ pub struct UseCase {
     pub required_when: Vec<AppCondition>,
 }
 
+/// A source of application telemetry in a Log Analytics workspace: what custom alerts query.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetrySource {
+    pub id: String,
+    pub name: String,
+    /// The workspace tables it fills.
+    pub tables: Vec<String>,
+    /// The Sentinel data connector an analytics rule names for it, if there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connector: Option<DataConnector>,
+    /// Resource types whose presence among an application's components implies the source.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inferred_from: Vec<String>,
+    /// By resource type, the resource-log categories a diagnostic setting sends for it (empty:
+    /// it does not travel by diagnostic settings).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub log_categories: BTreeMap<String, Vec<String>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+}
+
+/// A Sentinel data connector as analytics rules name it under `requiredDataConnectors`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConnector {
+    pub id: String,
+    pub data_types: Vec<String>,
+}
+
 /// Facts of an application; every one given must match.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -369,6 +402,10 @@ pub struct OrganizationCheck {
 pub struct Remediation {
     pub enable_plan: String,
     pub enable_sub_plan: String,
+    /// The command that sends a resource's logs to a workspace (`{resource}`, `{workspace}`,
+    /// `{logs}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_logs: Option<String>,
 }
 
 /// The facts an organisation check can test besides licensed products.

@@ -8,8 +8,10 @@
 //! strings), the subscription of an ARM id, and the warning for a page that looks incomplete.
 
 pub mod containers;
+pub mod diagnostics;
 pub mod licences;
 pub mod pricing;
+pub mod sentinel;
 pub mod settings;
 
 use serde_json::{Map, Value};
