@@ -2,6 +2,7 @@
 //! relations found in exports as edges. An edge points the way importance flows: its target is
 //! at least as important as its source.
 
+use petgraph::Direction;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
@@ -14,7 +15,7 @@ pub enum Node {
 }
 
 /// Why importance flows along an edge, in words a reason can use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Edge {
     /// Application to one of its components.
     Component,
@@ -33,6 +34,30 @@ pub enum Edge {
 }
 
 impl Edge {
+    /// Every kind, in the order outputs list them.
+    pub const ALL: [Edge; 7] = [
+        Edge::Component,
+        Edge::DependsOn,
+        Edge::HostedOn,
+        Edge::ChildOf,
+        Edge::NodesOn,
+        Edge::Manages,
+        Edge::ServedBy,
+    ];
+
+    /// The kind's stable kebab-case name, as graph outputs write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Edge::Component => "component",
+            Edge::DependsOn => "depends-on",
+            Edge::HostedOn => "hosted-on",
+            Edge::ChildOf => "child-of",
+            Edge::NodesOn => "nodes-on",
+            Edge::Manages => "manages",
+            Edge::ServedBy => "served-by",
+        }
+    }
+
     /// How the target relates to the source, e.g. "component of".
     pub fn describe(self) -> &'static str {
         match self {
@@ -120,6 +145,37 @@ impl AssetGraph {
         out
     }
 
+    /// An application's blast radius, as a flag per node index: the application itself; what
+    /// it is built on, following edges forwards from it (its components and dependencies, and
+    /// in turn what those depend on, run on, belong to, manage or are served by); and what
+    /// relies on any of that, following edges backwards from it (other assets and applications
+    /// that use a shared component, depend on a shared database, run on a shared plan, ...).
+    /// It stops there: the other components of an application that shares one are not in it.
+    pub fn blast_radius(&self, app: AppId) -> Vec<bool> {
+        let mut kept = vec![false; self.graph.node_count()];
+        let start = self.applications[app];
+        let below = self.reach(&[start], Direction::Outgoing, &mut kept);
+        self.reach(&below, Direction::Incoming, &mut kept);
+        kept
+    }
+
+    /// Marks in `seen` the nodes reachable from `from` (themselves included) one way along the
+    /// edges; returns those it marked or found marked, in the order met.
+    fn reach(&self, from: &[NodeIndex], way: Direction, seen: &mut [bool]) -> Vec<NodeIndex> {
+        let mut met = Vec::new();
+        let mut visited = vec![false; self.graph.node_count()];
+        let mut stack: Vec<NodeIndex> = from.to_vec();
+        while let Some(n) = stack.pop() {
+            if std::mem::replace(&mut visited[n.index()], true) {
+                continue;
+            }
+            seen[n.index()] = true;
+            met.push(n);
+            stack.extend(self.graph.neighbors_directed(n, way));
+        }
+        met
+    }
+
     pub fn node(&self, n: Node) -> NodeIndex {
         match n {
             Node::Asset(i) => self.assets[i],
@@ -132,6 +188,76 @@ impl AssetGraph {
 mod tests {
     use super::*;
     use crate::inventory::Relation;
+
+    fn application(id: &str, components: Vec<AssetId>) -> crate::inventory::Application {
+        crate::inventory::Application {
+            id: id.into(),
+            name: id.into(),
+            delivery: crate::domain::Delivery::Internal,
+            exposure: crate::domain::Exposure::Internal,
+            tenancy: crate::domain::Tenancy::Single,
+            declared: Default::default(),
+            components,
+            depends_on: vec![],
+            alerts: vec![],
+            telemetry: vec![],
+            origin: Default::default(),
+        }
+    }
+
+    fn relation(from: AssetId, to: AssetId, kind: RelationKind) -> Relation {
+        Relation { from, to, kind }
+    }
+
+    #[test]
+    fn blast_radius_is_what_an_application_needs_and_what_relies_on_that() {
+        // 0 web app, 1 its database, 2 the database's server, 3 another database on that
+        // server, 4 a second application's web app using database 1, 5 that application's
+        // cache, 6 a stranger; applications: 0 "shop" (web app 0), 1 "crm" (4 and 5).
+        let mut inv = Inventory::default();
+        for id in [
+            "web",
+            "db",
+            "server",
+            "db2",
+            "crm-web",
+            "crm-cache",
+            "stranger",
+        ] {
+            let a = crate::classify::tests::asset(&mut inv, id);
+            inv.assets.push(a);
+        }
+        inv.relations = vec![
+            relation(0, 1, RelationKind::DependsOn),
+            relation(1, 2, RelationKind::ChildOf),
+            relation(3, 2, RelationKind::ChildOf),
+            relation(4, 1, RelationKind::DependsOn),
+        ];
+        inv.applications = vec![application("shop", vec![0]), application("crm", vec![4, 5])];
+        let g = AssetGraph::build(&inv);
+
+        let kept = g.blast_radius(0);
+        let assets: Vec<AssetId> = (0..7).filter(|i| kept[g.assets[*i].index()]).collect();
+        // Not the crm's cache: it neither serves the shop nor relies on what the shop needs.
+        assert_eq!(assets, vec![0, 1, 2, 3, 4]);
+        assert!(kept[g.applications[0].index()]);
+        assert!(
+            kept[g.applications[1].index()],
+            "crm relies on the shop's database"
+        );
+
+        let kept = g.blast_radius(1);
+        let assets: Vec<AssetId> = (0..7).filter(|i| kept[g.assets[*i].index()]).collect();
+        assert_eq!(assets, vec![0, 1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn edge_names_are_unique() {
+        let mut names: Vec<&str> = Edge::ALL.iter().map(|e| e.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Edge::ALL.len());
+    }
 
     #[test]
     fn finds_cycles_once_each() {

@@ -5,6 +5,7 @@
 //! the run says so on standard error; so does a waiver that matches no finding, which is usually
 //! a typo or a gap that has been closed.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::diag::{Diagnostic, InputErrors, Location, suggestion};
@@ -13,21 +14,33 @@ use crate::inventory::{Inventory, Pattern};
 use crate::rules::Rule;
 
 /// The waiver file as written (format version 1).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "mdrplan waivers (format version 1)")]
 pub struct WaiverFile {
     /// Format version; this mdrplan reads version 1.
+    #[schemars(extend("const" = 1))]
     pub version: u32,
     #[serde(default)]
     pub waivers: Vec<Waiver>,
 }
 
-/// One accepted gap. At most one of `asset`, `application` and `subscription` narrows it; with
-/// none, it covers every finding of its rule (the way to waive an organisation-wide rule).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// One accepted gap. At most one of `asset`, `application`, `subscription` and `fingerprint`
+/// narrows it; with none, it covers every finding of its rule (the way to waive an
+/// organisation-wide rule).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("not" = {"anyOf": [
+    {"required": ["asset", "application"]},
+    {"required": ["asset", "subscription"]},
+    {"required": ["asset", "fingerprint"]},
+    {"required": ["application", "subscription"]},
+    {"required": ["application", "fingerprint"]},
+    {"required": ["subscription", "fingerprint"]},
+]}))]
 pub struct Waiver {
     /// The rule's name, as `mdrplan rules` lists it.
+    #[schemars(schema_with = "rule_name_schema")]
     pub rule: String,
     /// An asset id or name, or a glob over either (case-insensitive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -42,11 +55,24 @@ pub struct Waiver {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
     /// Why the gap is accepted.
+    #[schemars(extend("pattern" = "\\S"))]
     pub reason: String,
     /// Who answers for it (a person or team, usually an address).
+    #[schemars(extend("pattern" = "\\S"))]
     pub owner: String,
     /// The last day the waiver applies, as YYYY-MM-DD.
+    #[schemars(extend("format" = "date", "pattern" = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
     pub expires: String,
+}
+
+/// A rule name in the schema: one of the catalogue's, so that an editor can offer them.
+fn rule_name_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let names: Vec<&str> = Rule::names().collect();
+    schemars::json_schema!({
+        "description": "The rule's name, as `mdrplan rules` lists it.",
+        "type": "string",
+        "enum": names,
+    })
 }
 
 /// What a report shows of the waiver that covers a finding.

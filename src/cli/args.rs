@@ -71,10 +71,37 @@ pub enum Command {
     Rules(RulesArgs),
     /// The built-in profiles, or one printed as YAML
     Profiles(ProfilesArgs),
+    /// The asset graph (dot, mermaid, json), optionally around one application
+    ///
+    /// Nodes are the applications and assets, each with its name, type, class and tier; edges
+    /// point the way importance flows and are labelled with their kind: component, depends-on,
+    /// hosted-on, child-of, nodes-on, manages, served-by. Nodes are named n0, n1, ... in id
+    /// order, applications first, so the same inputs always give the same output.
+    ///
+    /// With --focus APP only the application's blast radius is kept: what it is built on (its
+    /// components and dependencies, and what those depend on, run on, belong to, manage or are
+    /// served by), and what relies on any of that (other assets and applications that share
+    /// it). Render DOT with Graphviz (`dot -Tsvg`); paste Mermaid into Markdown.
+    Graph(GraphArgs),
     /// What changed between two JSON reports: findings, assets, classification, coverage
     Diff(DiffArgs),
     /// A script or template that switches on exactly the missing or too weak Defender plans
     Remediate(RemediateArgs),
+    /// The JSON Schema of an input file format
+    ///
+    /// JSON Schema draft 2020-12, generated from the types that read the format. Point an
+    /// editor at it to check an overlay while it is written.
+    Schema(SchemaArgs),
+    /// Shell completion script
+    ///
+    /// Examples:
+    ///   bash:       mdrplan completions bash > ~/.local/share/bash-completion/completions/mdrplan
+    ///   zsh:        mdrplan completions zsh > ~/.zfunc/_mdrplan   (with ~/.zfunc in $fpath)
+    ///   fish:       mdrplan completions fish > ~/.config/fish/completions/mdrplan.fish
+    ///   PowerShell: mdrplan completions powershell | Out-String | Invoke-Expression
+    ///   elvish:     eval (mdrplan completions elvish | slurp)
+    #[command(verbatim_doc_comment)]
+    Completions(CompletionsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -259,6 +286,54 @@ pub enum ProfilesAction {
         #[arg(long)]
         raw: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// Input files or folders (.json, .yaml, .yml, .csv; folders are read recursively)
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Output format: Graphviz DOT, a Mermaid flowchart, or JSON
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+
+    /// Keep only this application's blast radius: what it is built on and what relies on that
+    #[arg(long, value_name = "APP")]
+    pub focus: Option<String>,
+
+    /// Write the output to this file (atomically) instead of standard output
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// The input file format
+    #[arg(value_enum)]
+    pub format: SchemaKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// The overlay file (format version 1)
+    Overlay,
+    /// The waiver file of --waivers (format version 1)
+    Waivers,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! an exit code. Reports go to standard output or `--output`; diagnostics go to standard error.
 
 mod args;
+mod graph;
+mod integration;
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -162,8 +164,11 @@ pub fn run(cli: &Cli, settings: &Settings) -> anyhow::Result<u8> {
         Command::Validate(a) => validate(cli, &a.inputs),
         Command::Rules(a) => rules(cli, settings, a),
         Command::Profiles(a) => profiles(a),
+        Command::Graph(a) => graph::run(cli, settings, a),
         Command::Diff(a) => diff(settings, a),
         Command::Remediate(a) => remediate(cli, a),
+        Command::Schema(a) => integration::schema(a),
+        Command::Completions(a) => integration::completions(a),
     }
 }
 

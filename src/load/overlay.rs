@@ -5,22 +5,32 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::diag::Diagnostic;
 use crate::domain::{Delivery, Exposure, Impact, Routing, Sensitivity, Tenancy};
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// What exports cannot say, written by hand: the organisation's licences, clients and
+/// identity set-up, plan states, assets no export holds (or facts about exported ones),
+/// classification rules, and home-built applications with their custom alerts.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "mdrplan overlay (format version 1)")]
 pub struct Overlay {
+    /// The format version: 1.
+    #[schemars(extend("const" = 1))]
     pub version: u32,
+    /// The organisation's name, as reports show it.
     #[serde(default)]
     pub organization: Option<String>,
     /// SKU part numbers or service-plan names.
     #[serde(default)]
     pub licences: Vec<String>,
+    /// Managed clients by platform.
     #[serde(default)]
     pub endpoints: Option<Endpoints>,
+    /// The identity set-up (Entra ID is assumed).
     #[serde(default)]
     pub identity: Option<Identity>,
     /// Workspaces running the SIEM, when no export shows them.
@@ -29,16 +39,20 @@ pub struct Overlay {
     /// Plan state per subscription, when no pricing export is given.
     #[serde(default)]
     pub defender: Vec<DefenderEntry>,
+    /// Assets no export holds (on-premises, other clouds), or facts about exported ones
+    /// (matched by id, or by name where only one exported resource has it).
     #[serde(default)]
     pub assets: Vec<OverlayAsset>,
+    /// Classification rules, in order: the first rule that sets an axis wins.
     #[serde(default)]
     pub classify: Vec<ClassifyRule>,
+    /// Home-built applications and the assets they are made of.
     #[serde(default)]
     pub applications: Vec<OverlayApplication>,
 }
 
 /// Managed clients by platform.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Endpoints {
     #[serde(default)]
@@ -59,14 +73,17 @@ impl Endpoints {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+/// The identity set-up.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Identity {
+    /// Whether an on-premises Active Directory is in use (it needs Defender for Identity).
     #[serde(default)]
     pub on_premises_ad: bool,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// The state of Defender plans in the subscriptions an entry names.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DefenderEntry {
     /// A subscription id, a name, a glob over either, or `*`.
@@ -75,7 +92,8 @@ pub struct DefenderEntry {
     pub plans: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// A resource's SKU, where it decides what a plan covers.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sku {
     #[serde(default)]
@@ -86,33 +104,42 @@ pub struct Sku {
     pub capacity: Option<u64>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// An asset no export holds, or facts about an exported one.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OverlayAsset {
+    /// The asset's id; an exported resource's id, or a name only one exported resource has,
+    /// adds to that resource.
     pub id: String,
+    /// A display name, where it is not the id.
     #[serde(default)]
     pub name: Option<String>,
     /// A resource type (`Microsoft.Compute/virtualMachines`) or a profile alias (`server`).
     #[serde(default, rename = "type")]
     pub type_name: Option<String>,
+    /// The resource's kind, e.g. a Cosmos DB account's `MongoDB`.
     #[serde(default)]
     pub kind: Option<String>,
     #[serde(default)]
     pub sku: Option<Sku>,
+    /// A subscription id or name.
     #[serde(default)]
     pub subscription: Option<String>,
     #[serde(default)]
     pub resource_group: Option<String>,
     #[serde(default)]
     pub location: Option<String>,
+    /// Tags, key to value; classification reads them as it reads exported tags.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     #[serde(default)]
     pub sensitivity: Option<Sensitivity>,
     #[serde(default)]
     pub impact: Option<Impact>,
+    /// What runs on the asset beyond its type, e.g. `sql-server` on a virtual machine.
     #[serde(default)]
     pub roles: Vec<String>,
+    /// Ids of the assets this one depends on.
     #[serde(default)]
     pub depends_on: Vec<String>,
     /// The asset this one runs on, e.g. a web app's App Service plan.
@@ -124,24 +151,29 @@ pub struct OverlayAsset {
 }
 
 /// Picks assets by their facts: every field given must match (globs, without case).
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("minProperties" = 1))]
 pub struct Selector {
     #[serde(default)]
     pub id: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
+    /// The resource type or a profile alias.
     #[serde(default, rename = "type")]
     pub type_name: Option<String>,
     #[serde(default)]
     pub resource_group: Option<String>,
+    /// A subscription id or name.
     #[serde(default)]
     pub subscription: Option<String>,
+    /// Tag key to a glob over its value.
     #[serde(default)]
     pub tag: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// A classification rule: the assets a selector picks get the values it sets.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClassifyRule {
     #[serde(rename = "match")]
@@ -152,9 +184,10 @@ pub struct ClassifyRule {
     pub impact: Option<Impact>,
 }
 
-/// An application component: an asset id, or a selector.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// An application component: an asset id, or a selector; exactly one of them.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("minProperties" = 1, "maxProperties" = 1))]
 pub struct ComponentRef {
     #[serde(default)]
     pub id: Option<String>,
@@ -162,18 +195,24 @@ pub struct ComponentRef {
     pub selector: Option<Selector>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// A custom alert the application's developers built.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OverlayAlert {
+    /// The use case it detects, e.g. `account-takeover` (`mdrplan profiles show standard`
+    /// lists them).
     pub use_case: String,
+    /// The alert rule's name, e.g. a Sentinel analytics rule's display name.
     pub rule: String,
     pub routed_to: Routing,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// A home-built application.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OverlayApplication {
     pub id: String,
+    /// A display name, where it is not the id.
     #[serde(default)]
     pub name: Option<String>,
     pub delivery: Delivery,
@@ -184,10 +223,13 @@ pub struct OverlayApplication {
     pub sensitivity: Option<Sensitivity>,
     #[serde(default)]
     pub impact: Option<Impact>,
+    /// The assets it is made of: ids or selectors.
     #[serde(default)]
     pub components: Vec<ComponentRef>,
+    /// Ids of assets it uses without being made of them.
     #[serde(default)]
     pub depends_on: Vec<String>,
+    /// Its custom alerts, one per use case they detect.
     #[serde(default)]
     pub alerts: Vec<OverlayAlert>,
     /// Where the application's telemetry lands (profile `telemetry` ids); inferred from its

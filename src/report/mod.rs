@@ -5,6 +5,7 @@ pub mod azure;
 pub mod csv;
 pub mod escape;
 pub mod github;
+pub mod graph;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
