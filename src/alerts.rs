@@ -280,7 +280,7 @@ fn no_template(catalog: &Catalog, app: &Application, uc: &str, reasons: &[String
     }
     let names: Vec<String> = serving
         .iter()
-        .map(|t| format!("{} (`{}`)", t.name, t.id))
+        .map(|t| format!("{} (`{}`)", short_name(&t.name), t.id))
         .collect();
     let mut why = format!(
         "none of {}'s telemetry has a query for {uc}: add {}",
@@ -291,6 +291,11 @@ fn no_template(catalog: &Catalog, app: &Application, uc: &str, reasons: &[String
         why.push_str(&format!(" ({})", reasons.join("; ")));
     }
     why
+}
+
+/// A telemetry source's name without its parenthesised detail: "Application Insights".
+pub fn short_name(name: &str) -> &str {
+    name.split(" (").next().unwrap_or(name).trim()
 }
 
 fn uses(template: &QueryTemplate, placeholder: &str) -> bool {

@@ -191,7 +191,7 @@ fn alerts(cli: &Cli, a: &args::AlertsArgs) -> anyhow::Result<u8> {
             .telemetry
             .iter()
             .filter(|t| !t.queries.is_empty())
-            .map(|t| format!("{} (`{}`)", t.name, t.id))
+            .map(|t| format!("{} (`{}`)", crate::alerts::short_name(&t.name), t.id))
             .collect();
         return Err(InputErrors::one(
             Diagnostic::error(
