@@ -112,6 +112,8 @@ pub struct ApplicationAlerts {
     pub telemetry: Vec<String>,
     pub rules: Vec<PlannedRule>,
     pub skipped: Vec<Skipped>,
+    /// Things to fix in rules that were written (a filter that can match nothing).
+    pub notes: Vec<String>,
 }
 
 impl ApplicationAlerts {
@@ -178,6 +180,7 @@ fn for_application(analysis: &Analysis<'_>, catalog: &Catalog, i: usize) -> Appl
         telemetry: telemetry.iter().map(|t| t.source.id.clone()).collect(),
         rules: Vec::new(),
         skipped: Vec::new(),
+        notes: Vec::new(),
     };
 
     for check in &analysis.evaluation.applications[i].use_cases {
@@ -235,6 +238,15 @@ fn for_application(analysis: &Analysis<'_>, catalog: &Catalog, i: usize) -> Appl
                     t.source.inferred_from.join(", ")
                 ));
                 continue;
+            }
+            // An overlay-only component has no resource id for `_ResourceId` to match.
+            for r in resources.iter().filter(|r| !r.starts_with('/')) {
+                let note = format!(
+                    "component `{r}` is not an Azure resource id, so the rules' filter on `_ResourceId` matches none of its rows: put its resource id in the rules, or give the export that holds it"
+                );
+                if uses(template, "resource_ids") && !out.notes.contains(&note) {
+                    out.notes.push(note);
+                }
             }
             built = Some(build(
                 catalog, app, tier.0, use_case, t.source, template, &resources,

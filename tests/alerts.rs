@@ -495,3 +495,25 @@ telemetry:
         .stderr(contains("entity URL maps column `Url`, which the query does not name"))
         .stderr(contains("the period 5m is shorter than the frequency 1h"));
 }
+
+#[test]
+fn a_component_known_only_from_the_overlay_is_named_in_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let overlay = dir.path().join("overlay.yaml");
+    std::fs::write(
+        &overlay,
+        "version: 1\nassets:\n  - id: web-onprem\n    type: Microsoft.Web/sites\napplications:\n  - id: shop\n    delivery: saas\n    exposure: internet\n    components: [{id: web-onprem}]\n",
+    )
+    .unwrap();
+    let out = mdrplan()
+        .arg("alerts")
+        .arg(&overlay)
+        .arg("--output")
+        .arg(dir.path().join("rules"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let warning = "warning: shop: component `web-onprem` is not an Azure resource id";
+    assert_eq!(stderr.matches(warning).count(), 1, "{stderr}");
+}

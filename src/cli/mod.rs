@@ -271,6 +271,9 @@ fn alerts(cli: &Cli, a: &args::AlertsArgs) -> anyhow::Result<u8> {
                 r.source
             ));
         }
+        for note in &p.notes {
+            log::warn!("{}: {note}", p.id);
+        }
         for s in &p.skipped {
             skipped += 1;
             out.push_str(&format!(
