@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::diag::{Diagnostic, InputErrors, Location};
 use crate::domain::{Coverage, Impact, Sensitivity, Severity, Tier};
-use crate::report::table::{self, Style, clean};
+use crate::report::escape::clean;
+use crate::report::{Style, table};
 
 /// A finding as a JSON report holds it.
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -432,6 +432,7 @@ pub fn evaluate<'c>(
     };
     let organization = organization_checks(&mut cx, mapping);
     let applications = application_checks(&mut cx);
+    component_log_checks(&mut cx);
 
     let mut states: StateCache<'_, '_> = std::collections::HashMap::new();
     let mut subs: SubCache<'_> = SubCache::default();
@@ -1091,6 +1092,111 @@ fn application_checks(cx: &mut Ctx<'_, '_>) -> Vec<ApplicationCoverage> {
         });
     }
     out
+}
+
+/// With diagnostic settings given: each component of a tier 1 or 2 application whose type sends
+/// application telemetry by diagnostic settings must send it to a Sentinel workspace.
+fn component_log_checks(cx: &mut Ctx<'_, '_>) {
+    let inv = cx.inv;
+    if !inv.diagnostics_given {
+        return;
+    }
+    // Each component once, with the most important application it serves.
+    let mut components: BTreeMap<AssetId, (Tier, usize)> = BTreeMap::new();
+    for (i, app) in inv.applications.iter().enumerate() {
+        let tier = cx.classes.applications[i].tier;
+        if tier.0 > 2 {
+            continue;
+        }
+        for c in &app.components {
+            let e = components.entry(*c).or_insert((tier, i));
+            if tier < e.0 {
+                *e = (tier, i);
+            }
+        }
+    }
+    let sentinel = &inv.siem_workspaces;
+    for (c, (_, app)) in components {
+        let asset = &inv.assets[c];
+        let categories: Vec<&str> = cx.catalog.log_categories(inv.type_of(asset)).collect();
+        if categories.is_empty() {
+            continue;
+        }
+        let wanted =
+            |cat: &str| cat == "alllogs" || categories.iter().any(|w| w.eq_ignore_ascii_case(cat));
+        let settings = inv
+            .diagnostics
+            .get(&asset.id.to_ascii_lowercase())
+            .map_or(&[][..], Vec::as_slice);
+        let to_sentinel: Vec<_> = settings
+            .iter()
+            .filter(|s| s.workspace.as_ref().is_some_and(|w| sentinel.contains(w)))
+            .collect();
+        if to_sentinel
+            .iter()
+            .any(|s| s.categories.iter().any(|cat| wanted(cat)))
+        {
+            continue;
+        }
+        let list = categories.join(", ");
+        let why = if settings.is_empty() {
+            format!("no diagnostic setting in the exports sends its {list} logs anywhere")
+        } else if let Some(s) = to_sentinel.first() {
+            format!(
+                "its diagnostic setting `{}` sends to the Sentinel workspace {} but not its {list} logs",
+                s.name,
+                s.workspace.as_deref().unwrap_or_default()
+            )
+        } else {
+            let names: Vec<String> = settings
+                .iter()
+                .map(|s| match &s.workspace {
+                    Some(w) => format!("`{}` to workspace {w}", s.name),
+                    None => format!("`{}` to no workspace", s.name),
+                })
+                .collect();
+            format!(
+                "its diagnostic settings ({}) reach no Sentinel workspace",
+                names.join(", ")
+            )
+        };
+        let app = &inv.applications[app];
+        let tier = cx.classes.assets[c].tier;
+        let workspace = match sentinel.iter().collect::<Vec<_>>().as_slice() {
+            [one] => (*one).clone(),
+            _ => "<sentinel-workspace>".to_owned(),
+        };
+        let logs = categories
+            .iter()
+            .map(|c| format!("{{\"category\":\"{c}\",\"enabled\":true}}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let fix = cx
+            .catalog
+            .profile
+            .remediation
+            .as_ref()
+            .and_then(|r| r.send_logs.as_deref())
+            .map(|t| {
+                t.replace("{resource}", &asset.id)
+                    .replace("{workspace}", &workspace)
+                    .replace("{logs}", &format!("[{logs}]"))
+            })
+            .unwrap_or_default();
+        cx.push(
+            Rule::ComponentLogsNotInSentinel,
+            Some(tier),
+            Subject::Asset(c),
+            CUSTOM_APPLICATION,
+            None,
+            format!(
+                "{} (component of application {}): {why}",
+                asset.name(),
+                app.id
+            ),
+            Cow::Owned(fix),
+        );
+    }
 }
 
 /// Rules whose name or query mentions the application (its id, or its name when that is not

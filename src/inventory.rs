@@ -390,6 +390,21 @@ pub struct Inventory {
     pub analytics_rules: Vec<AnalyticsRule>,
     /// Whether any input held analytics rules: only then can a declared rule be found missing.
     pub rules_given: bool,
+    /// Diagnostic settings by the lower-cased id of the resource they belong to.
+    pub diagnostics: rustc_hash::FxHashMap<String, Vec<DiagnosticSetting>>,
+    /// Whether any input held diagnostic settings: only then is a component's silence a finding.
+    pub diagnostics_given: bool,
+}
+
+/// Where one diagnostic setting of a resource sends its logs.
+#[derive(Debug, Clone)]
+pub struct DiagnosticSetting {
+    pub name: String,
+    /// The Log Analytics workspace's name, lower-cased.
+    pub workspace: Option<String>,
+    /// Enabled log categories and category groups, lower-cased.
+    pub categories: Vec<String>,
+    pub origin: Origin,
 }
 
 /// A Microsoft Sentinel analytics rule, from the Azure-Sentinel YAML format or an ARM export.

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::domain::Severity;
+use crate::profile::Catalog;
 
 /// What a rule's findings are about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -157,6 +158,43 @@ impl Rule {
     pub fn is_organization_wide(self) -> bool {
         self.scope() == Scope::Organization
     }
+
+    /// What the rule's findings concern, in words (`asset`, `resource-type`, ...).
+    pub fn scope_name(self) -> &'static str {
+        match self.scope() {
+            Scope::Asset => "asset",
+            Scope::Application => "application",
+            Scope::Subscription => "subscription",
+            Scope::Organization => "organization",
+            Scope::ResourceType => "resource-type",
+        }
+    }
+
+    /// How severities move for this rule, in a sentence.
+    pub fn severity_note(self) -> &'static str {
+        if self.is_organization_wide() {
+            "It is organisation-wide: its severity does not move with tiers."
+        } else {
+            "Tier 1 raises it one step (to at most critical), tier 3 lowers it one step and tier 4 two (to at least info)."
+        }
+    }
+
+    /// The rule in full, as `rules explain` prints it: what it checks, its severity under the
+    /// profile, why it matters, how to fix it, an example.
+    pub fn explain(self, catalog: &Catalog) -> String {
+        format!(
+            "{name}\n\n{summary}\n\nBase severity: {sev} (profile {profile}). {note}\nConcerns: {scope}\n\nWhy it matters\n  {why}\n\nHow to fix it\n  {fix}\n\nExample\n  {example}\n",
+            name = self.name(),
+            summary = self.summary(),
+            sev = catalog.base_severity(self),
+            profile = catalog.name(),
+            note = self.severity_note(),
+            scope = self.scope_name(),
+            why = self.why(),
+            fix = self.fix(),
+            example = self.example(),
+        )
+    }
 }
 
 impl fmt::Display for Rule {
@@ -182,6 +220,16 @@ mod tests {
                 "{n}"
             );
             assert_eq!(Rule::from_name(n), Some(*rule));
+        }
+    }
+
+    #[test]
+    fn scope_names_are_the_serialised_ones() {
+        for rule in Rule::ALL {
+            assert_eq!(
+                serde_json::to_value(rule.scope()).unwrap(),
+                rule.scope_name()
+            );
         }
     }
 

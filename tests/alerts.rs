@@ -293,7 +293,7 @@ fn web_application_firewall_templates() {
         assert!(query.starts_with("AzureDiagnostics\n"), "{file}: {query}");
         assert!(
             query.contains(
-                "Category in (\"FrontDoorWebApplicationFirewallLog\", \"ApplicationGatewayFirewallLog\")"
+                "Category in~ (\"FrontDoorWebApplicationFirewallLog\", \"ApplicationGatewayFirewallLog\")"
             ),
             "{file}: {query}"
         );

@@ -157,3 +157,109 @@ fn company_c_shows_verified_and_suggested_rules() {
         .stdout(contains("api-abuse (not routed)"))
         .stdout(contains("Ledger - invoice read across tenants (examples/company-c/exports/sentinel-rules.json, disabled)"));
 }
+
+fn log_findings(r: &serde_json::Value) -> Vec<(String, String)> {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "component-logs-not-in-sentinel")
+        .map(|f| {
+            let id = f["asset"].as_str().unwrap();
+            (
+                id.rsplit('/').next().unwrap().to_owned(),
+                f["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn components_of_important_applications_must_send_logs_to_sentinel() {
+    let r = report(&["tests/fixtures/diagnostics"]);
+    let found = log_findings(&r);
+    let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+    // apim-billing sends its gateway logs to Sentinel; app-intranet serves a tier 3 application.
+    assert_eq!(
+        names,
+        ["agw-billing", "app-billing-api", "app-billing-web"],
+        "{found:#?}"
+    );
+    assert!(found[0].1.ends_with(
+        "its diagnostic setting `access-only` sends to the Sentinel workspace law-sentinel but not its ApplicationGatewayFirewallLog logs"
+    ));
+    assert!(found[1].1.ends_with(
+        "its diagnostic settings (`to-ops` to workspace law-ops) reach no Sentinel workspace"
+    ));
+    assert!(found[2].1.ends_with(
+        "no diagnostic setting in the exports sends its AppServiceHTTPLogs logs anywhere"
+    ));
+    let fix = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "component-logs-not-in-sentinel")
+        .unwrap()["remediation"]
+        .as_str()
+        .unwrap();
+    assert!(
+        fix.starts_with(
+            "az monitor diagnostic-settings create --name to-sentinel --resource /subscriptions/"
+        ),
+        "{fix}"
+    );
+    assert!(fix.contains("--workspace law-sentinel --logs '[{\"category\":\"ApplicationGatewayFirewallLog\",\"enabled\":true}]'"), "{fix}");
+}
+
+#[test]
+fn without_diagnostic_settings_no_component_is_judged() {
+    let r = report(&["tests/fixtures/diagnostics/overlay.yaml"]);
+    assert!(log_findings(&r).is_empty());
+}
+
+#[test]
+fn telemetry_is_inferred_from_components_or_declared() {
+    let r = report(&["tests/fixtures/diagnostics"]);
+    let sources: Vec<(&str, &str)> = r["applications"][0]["telemetry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["source"].as_str().unwrap(), t["how"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            ("appservice-http-logs", "inferred"),
+            ("apim-gateway-logs", "inferred"),
+            ("waf-logs", "inferred")
+        ]
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let overlay = dir.path().join("overlay.yaml");
+    std::fs::write(
+        &overlay,
+        "version: 1\napplications:\n  - id: shop\n    delivery: saas\n    exposure: internet\n    telemetry: [entra-signin-logs, app-insights]\n",
+    )
+    .unwrap();
+    let r = report(&[overlay.to_str().unwrap()]);
+    let t = &r["applications"][0]["telemetry"];
+    assert_eq!(t[0]["source"], "app-insights");
+    assert_eq!(t[1]["source"], "entra-signin-logs");
+    assert_eq!(t[1]["how"], "declared");
+
+    std::fs::write(
+        &overlay,
+        "version: 1\napplications:\n  - id: shop\n    delivery: saas\n    exposure: internet\n    telemetry: [app-insight]\n",
+    )
+    .unwrap();
+    mdrplan()
+        .arg("validate")
+        .arg(&overlay)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "overlay.yaml:6:17: unknown telemetry source `app-insight`",
+        ))
+        .stderr(contains("did you mean `app-insights`?"));
+}

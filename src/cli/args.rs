@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::diag::suggestion;
+pub use crate::report::Format;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "mdrplan",
@@ -100,13 +103,19 @@ pub struct ReportArgs {
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
 
-    /// Output format
+    /// Output format of the main output (standard output, or --output)
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
-    /// Write the output to this file (atomically) instead of standard output
+    /// Write the main output to this file (atomically) instead of standard output
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
+
+    /// Also write the report in FORMAT to PATH, atomically; repeat for several formats from
+    /// one analysis, e.g. --output-format sarif=reports/mdr.sarif --output-format
+    /// junit=reports/mdr.xml
+    #[arg(long = "output-format", value_name = "FORMAT=PATH", value_parser = parse_output)]
+    pub outputs: Vec<Output>,
 
     /// Exit with 1 when a finding at or above this severity is present
     #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "LEVEL")]
@@ -122,8 +131,41 @@ pub struct ReportArgs {
     pub baseline: Option<PathBuf>,
 }
 
+/// One more output: a format and the file it goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    pub format: Format,
+    pub path: PathBuf,
+}
+
+/// Reads `FORMAT=PATH`, with the closest format suggested for a mistyped one.
+fn parse_output(text: &str) -> Result<Output, String> {
+    let Some((name, path)) = text.split_once('=') else {
+        return Err(format!(
+            "expected FORMAT=PATH, e.g. sarif=reports/mdr.sarif (formats: {})",
+            Format::names().collect::<Vec<_>>().join(", ")
+        ));
+    };
+    let Some(format) = Format::parse(name.trim()) else {
+        return Err(format!(
+            "unknown format `{name}`: {}",
+            suggestion(&name.to_ascii_lowercase(), Format::names())
+        ));
+    };
+    if path.trim().is_empty() {
+        return Err(format!(
+            "no file after `{name}=`: expected FORMAT=PATH, e.g. {name}=reports/mdr.{name}"
+        ));
+    }
+    Ok(Output {
+        format,
+        path: PathBuf::from(path),
+    })
+}
+
+/// The formats of lists (`rules`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub enum ListFormat {
     Table,
     Json,
 }
@@ -181,8 +223,8 @@ pub struct RulesArgs {
     pub action: Option<RulesAction>,
 
     /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -210,4 +252,35 @@ pub enum ProfilesAction {
         #[arg(long)]
         raw: bool,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_formats_are_read_with_their_path() {
+        assert_eq!(
+            parse_output("sarif=reports/mdr.sarif"),
+            Ok(Output {
+                format: Format::Sarif,
+                path: PathBuf::from("reports/mdr.sarif")
+            })
+        );
+        // Only the first `=` separates: a path may hold one.
+        assert_eq!(
+            parse_output("JUnit=a=b.xml").unwrap().path,
+            PathBuf::from("a=b.xml")
+        );
+    }
+
+    #[test]
+    fn bad_output_formats_say_what_to_write() {
+        let typo = parse_output("sarf=x.sarif").unwrap_err();
+        assert!(typo.contains("did you mean `sarif`"), "{typo}");
+        let bare = parse_output("sarif").unwrap_err();
+        assert!(bare.contains("expected FORMAT=PATH"), "{bare}");
+        let empty = parse_output("csv=").unwrap_err();
+        assert!(empty.contains("no file after `csv=`"), "{empty}");
+    }
 }

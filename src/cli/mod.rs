@@ -4,7 +4,7 @@
 mod args;
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -12,9 +12,9 @@ use clap::Parser;
 use crate::diag::{InputErrors, suggestion};
 use crate::domain::Severity;
 use crate::profile::{self, Catalog};
-use crate::report::table::{self, Style, View};
+use crate::report::{Style, View};
 use crate::rules::Rule;
-pub use args::{Cli, ColorChoice, Command, FailOn, Format};
+pub use args::{Cli, ColorChoice, Command, FailOn, Format, ListFormat, Output};
 
 /// Exit code: nothing at or above `--fail-on`.
 pub const EXIT_OK: u8 = 0;
@@ -320,6 +320,7 @@ fn diff(settings: &Settings, a: &args::DiffArgs) -> anyhow::Result<u8> {
 }
 
 fn analyze(cli: &Cli, settings: &Settings, a: &args::ReportArgs, view: View) -> anyhow::Result<u8> {
+    let outputs = outputs(a, view)?;
     let catalog = load_profile(&cli.profile)?;
     // The gate's files are read first: a mistake in them should not wait for a large analysis.
     let waivers = a
@@ -350,19 +351,15 @@ fn analyze(cli: &Cli, settings: &Settings, a: &args::ReportArgs, view: View) -> 
             log::warn!("{note}");
         }
     }
+
+    // One analysis, one report, written in every format asked for.
     let report = analysis.report(&catalog).with_gate(&gate);
-    match a.format {
-        Format::Json => emit_with(a.output.as_deref(), &|w| {
-            report.write_json(w, json_keys(view))
-        })?,
-        Format::Table => {
-            let color = settings.color_stdout && a.output.is_none();
-            let style = Style {
-                color,
-                width: settings.width,
-            };
-            emit(a.output.as_deref(), &table::render(&report, view, style))?;
-        }
+    for (format, path) in &outputs {
+        let style = Style {
+            color: settings.color_stdout && path.is_none() && *format == Format::Table,
+            width: settings.width,
+        };
+        emit_with(path.as_deref(), &|w| report.write(*format, view, style, w))?;
     }
 
     // Only the commands that evaluate the rules gate on findings.
@@ -373,6 +370,36 @@ fn analyze(cli: &Cli, settings: &Settings, a: &args::ReportArgs, view: View) -> 
         return Ok(EXIT_FINDINGS);
     }
     Ok(EXIT_OK)
+}
+
+/// The outputs of a run: the main one (`--format`, to `--output` or standard output), then each
+/// `--output-format`, checked before any work starts.
+fn outputs(a: &args::ReportArgs, view: View) -> anyhow::Result<Vec<(Format, Option<PathBuf>)>> {
+    let mut all = vec![(a.format, a.output.clone())];
+    all.extend(a.outputs.iter().map(|o| (o.format, Some(o.path.clone()))));
+    let command = match view {
+        View::Report => "report",
+        View::Classify => "classify",
+        View::Plan => "plan",
+        View::Gaps => "gaps",
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for (format, path) in &all {
+        if !format.supports(view) {
+            anyhow::bail!(
+                "`{command}` cannot write {format}: it is a format for findings; use it with `report` or `gaps` (`{command}` writes table, json, markdown or csv)"
+            );
+        }
+        if let Some(path) = path
+            && !seen.insert(path.clone())
+        {
+            anyhow::bail!(
+                "{} is given as the file of two outputs: give each output its own file",
+                path.display()
+            );
+        }
+    }
+    Ok(all)
 }
 
 /// The day waivers are judged on: `MDRPLAN_TODAY` (YYYY-MM-DD) when set, for runs that must
@@ -390,43 +417,6 @@ fn today() -> anyhow::Result<crate::waivers::Date> {
             .into()
         }),
         Err(_) => Ok(crate::waivers::Date::today()),
-    }
-}
-
-/// The top-level keys each command's JSON keeps (empty: all of them).
-fn json_keys(view: View) -> &'static [&'static str] {
-    match view {
-        View::Report => &[],
-        View::Classify => &[
-            "schema_version",
-            "tool",
-            "profile",
-            "inputs",
-            "organization",
-            "assets",
-            "applications",
-            "warnings",
-        ],
-        View::Plan => &[
-            "schema_version",
-            "tool",
-            "profile",
-            "inputs",
-            "organization",
-            "summary",
-            "assets",
-            "plan",
-            "warnings",
-        ],
-        View::Gaps => &[
-            "schema_version",
-            "tool",
-            "profile",
-            "inputs",
-            "summary",
-            "findings",
-            "warnings",
-        ],
     }
 }
 
@@ -512,7 +502,7 @@ fn rules(cli: &Cli, settings: &Settings, a: &args::RulesArgs) -> anyhow::Result<
     let catalog = load_profile(&cli.profile)?;
     let text = match &a.action {
         None => match a.format {
-            Format::Json => {
+            ListFormat::Json => {
                 let list: Vec<_> = Rule::ALL
                     .iter()
                     .map(|r| {
@@ -526,7 +516,7 @@ fn rules(cli: &Cli, settings: &Settings, a: &args::RulesArgs) -> anyhow::Result<
                     .collect();
                 format!("{}\n", serde_json::to_string_pretty(&list)?)
             }
-            Format::Table => {
+            ListFormat::Table => {
                 let mut t = comfy_table::Table::new();
                 t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
                 if !settings.color_stdout {
@@ -566,33 +556,11 @@ fn rules(cli: &Cli, settings: &Settings, a: &args::RulesArgs) -> anyhow::Result<
                 )
                 .into());
             };
-            explain(r, &catalog)
+            r.explain(&catalog)
         }
     };
     emit(None, &text)?;
     Ok(EXIT_OK)
-}
-
-fn explain(r: Rule, catalog: &Catalog) -> String {
-    let scope = serde_json::to_value(r.scope())
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    let organisation = if r.is_organization_wide() {
-        "It is organisation-wide: its severity does not move with tiers."
-    } else {
-        "Tier 1 raises it one step (to at most critical), tier 3 lowers it one step and tier 4 two (to at least info)."
-    };
-    format!(
-        "{name}\n\n{summary}\n\nBase severity: {sev} (profile {profile}). {organisation}\nConcerns: {scope}\n\nWhy it matters\n  {why}\n\nHow to fix it\n  {fix}\n\nExample\n  {example}\n",
-        name = r.name(),
-        summary = r.summary(),
-        sev = catalog.base_severity(r),
-        profile = catalog.name(),
-        why = r.why(),
-        fix = r.fix(),
-        example = r.example(),
-    )
 }
 
 fn profiles(a: &args::ProfilesArgs) -> anyhow::Result<u8> {

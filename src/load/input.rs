@@ -23,6 +23,7 @@ pub enum Kind {
     Settings,
     Licences,
     SentinelRules,
+    DiagnosticSettings,
 }
 
 impl Kind {
@@ -36,6 +37,7 @@ impl Kind {
             Kind::Settings => "settings",
             Kind::Licences => "licences",
             Kind::SentinelRules => "sentinel rules",
+            Kind::DiagnosticSettings => "diagnostic settings",
         }
     }
 }
@@ -112,6 +114,8 @@ pub fn sniff(o: &Opened) -> Result<Kind, Diagnostic> {
             || has("dataexportsettings")
         {
             Kind::Settings
+        } else if has("/providers/microsoft.insights/diagnosticsettings/") {
+            Kind::DiagnosticSettings
         } else if has("\"microsoft.resources/subscriptions") {
             Kind::Containers
         } else if has("/alertrules") || has("\"queryfrequency\"") {

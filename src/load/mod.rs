@@ -705,6 +705,23 @@ impl<'a> Builder<'a> {
                 }
                 skus.len()
             }
+            input::Kind::DiagnosticSettings => {
+                let settings = exports::diagnostics::parse(display, &value)?;
+                self.inv.diagnostics_given = true;
+                for s in &settings {
+                    self.inv
+                        .diagnostics
+                        .entry(s.resource.clone())
+                        .or_default()
+                        .push(DiagnosticSetting {
+                            name: s.name.clone(),
+                            workspace: s.workspace.clone(),
+                            categories: s.categories.clone(),
+                            origin,
+                        });
+                }
+                settings.len()
+            }
             input::Kind::Settings => {
                 let settings = exports::settings::parse(display, &value)?;
                 self.inv

@@ -465,6 +465,16 @@ impl Catalog {
             .map(String::as_str)
     }
 
+    /// The resource-log categories that carry application telemetry for a resource type.
+    pub fn log_categories<'s>(&'s self, type_name: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.profile.telemetry.iter().flat_map(move |t| {
+            t.log_categories
+                .iter()
+                .filter(move |(k, _)| k.eq_ignore_ascii_case(type_name))
+                .flat_map(|(_, v)| v.iter().map(String::as_str))
+        })
+    }
+
     /// The telemetry sources a component of this resource type implies.
     pub fn telemetry_from_type<'s>(
         &'s self,

@@ -315,10 +315,10 @@ pub struct TelemetrySource {
     /// Resource types whose presence among an application's components implies the source.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inferred_from: Vec<String>,
-    /// Resource-log categories a diagnostic setting sends for it (empty: it does not travel by
-    /// diagnostic settings).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub log_categories: Vec<String>,
+    /// By resource type, the resource-log categories a diagnostic setting sends for it (empty:
+    /// it does not travel by diagnostic settings).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub log_categories: BTreeMap<String, Vec<String>>,
     /// Query templates by use case id: what `alerts` writes for a use case this source serves.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub queries: BTreeMap<String, QueryTemplate>,
@@ -471,6 +471,10 @@ pub struct OrganizationCheck {
 pub struct Remediation {
     pub enable_plan: String,
     pub enable_sub_plan: String,
+    /// The command that sends a resource's logs to a workspace (`{resource}`, `{workspace}`,
+    /// `{logs}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_logs: Option<String>,
 }
 
 /// The facts an organisation check can test besides licensed products.

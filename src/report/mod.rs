@@ -1,6 +1,13 @@
 //! The report model: one versioned structure (DESIGN.md section 9) built from every stage's
 //! output, from which each output format is rendered.
 
+pub mod azure;
+pub mod csv;
+pub mod escape;
+pub mod github;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod table;
 
 use std::borrow::Cow;
@@ -18,6 +25,137 @@ use crate::profile::Catalog;
 use crate::waivers::{Applied, Date, WaiverMark, Waivers};
 
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// Rendering options for the table output.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+    /// Terminal width, when known.
+    pub width: Option<u16>,
+}
+
+/// Which sections a command shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Report,
+    Classify,
+    Plan,
+    Gaps,
+}
+
+impl View {
+    /// The top-level keys each command's JSON keeps (empty: all of them).
+    pub fn json_keys(self) -> &'static [&'static str] {
+        match self {
+            View::Report => &[],
+            View::Classify => &[
+                "schema_version",
+                "tool",
+                "profile",
+                "inputs",
+                "organization",
+                "assets",
+                "applications",
+                "warnings",
+            ],
+            View::Plan => &[
+                "schema_version",
+                "tool",
+                "profile",
+                "inputs",
+                "organization",
+                "summary",
+                "assets",
+                "plan",
+                "warnings",
+            ],
+            View::Gaps => &[
+                "schema_version",
+                "tool",
+                "profile",
+                "inputs",
+                "summary",
+                "findings",
+                "warnings",
+            ],
+        }
+    }
+}
+
+/// The output formats, each rendered from the one report by its own module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum Format {
+    /// Tables for a terminal or a meeting
+    Table,
+    /// The versioned report, the source of the others
+    Json,
+    /// A pull-request comment
+    Markdown,
+    /// SARIF 2.1.0, for code scanning
+    Sarif,
+    /// JUnit XML, a test suite per module
+    Junit,
+    /// GitHub Actions workflow annotations
+    Github,
+    /// Azure DevOps logging commands
+    Azure,
+    /// Findings (or, for classify and plan, assets and plans) as CSV
+    Csv,
+}
+
+impl Format {
+    pub const ALL: &'static [Format] = &[
+        Format::Table,
+        Format::Json,
+        Format::Markdown,
+        Format::Sarif,
+        Format::Junit,
+        Format::Github,
+        Format::Azure,
+        Format::Csv,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Github => "github",
+            Format::Azure => "azure",
+            Format::Csv => "csv",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Format> {
+        Format::ALL
+            .iter()
+            .copied()
+            .find(|f| f.as_str().eq_ignore_ascii_case(name))
+    }
+
+    pub fn names() -> impl Iterator<Item = &'static str> + Clone {
+        Format::ALL.iter().map(|f| f.as_str())
+    }
+
+    /// Whether a view can be written in this format: the findings formats (SARIF, JUnit and
+    /// the CI annotations) need the findings, which `classify` and `plan` do not show.
+    pub fn supports(self, view: View) -> bool {
+        match self {
+            Format::Table | Format::Json | Format::Markdown | Format::Csv => true,
+            Format::Sarif | Format::Junit | Format::Github | Format::Azure => {
+                matches!(view, View::Report | View::Gaps)
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// The report: small sections held, the large ones (assets, applications, findings) built row
 /// by row while they are written, so a million assets never exist twice in memory.
@@ -279,6 +417,56 @@ pub struct FindingRow<'a> {
     pub baseline: Option<BaselineState>,
 }
 
+/// A finding with what the formats other than JSON need beyond its row.
+#[derive(Debug)]
+pub struct Placed<'a> {
+    pub row: FindingRow<'a>,
+    pub rule: crate::rules::Rule,
+    /// The asset's name, for an asset's finding.
+    pub asset_name: Option<&'a str>,
+    /// The subscription's label (its name, with its id where two share one).
+    pub subscription_name: Option<&'a str>,
+    /// Where the asset or application was read; `None` for findings about a subscription, the
+    /// organisation or a resource type.
+    pub origin: Option<Place<'a>>,
+}
+
+impl Placed<'_> {
+    /// What the finding concerns, in words: `application orders`, an asset's name,
+    /// `subscription corp-prod`, or `organisation`.
+    pub fn concerns(&self) -> String {
+        if let Some(a) = self.row.application {
+            return format!("application {a}");
+        }
+        if let Some(name) = self.asset_name {
+            return name.to_owned();
+        }
+        if self.rule.scope() == crate::rules::Scope::ResourceType {
+            return "resource type".to_owned();
+        }
+        if let Some(s) = self.subscription_name.or(self.row.subscription) {
+            return format!("subscription {s}");
+        }
+        "organisation".to_owned()
+    }
+}
+
+impl FindingRow<'_> {
+    /// The waiver in words, `waived until 2027-03-31 by owner: reason`, for a waived finding.
+    pub fn waiver_note(&self) -> Option<String> {
+        self.waiver
+            .map(|w| format!("waived until {} by {}: {}", w.expires, w.owner, w.reason))
+    }
+}
+
+/// A place in an input file, as given on the command line (with forward slashes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place<'a> {
+    pub path: &'a str,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+}
+
 #[derive(Debug, Serialize)]
 pub struct DefenderPlanRow<'a> {
     pub subscription: Option<&'a str>,
@@ -460,6 +648,26 @@ impl<'a, 'c> Report<'a, 'c> {
         }
     }
 
+    /// Writes the view of the report in a format.
+    pub fn write(
+        &self,
+        format: Format,
+        view: View,
+        style: Style,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        match format {
+            Format::Json => self.write_json(out, view.json_keys()),
+            Format::Table => out.write_all(table::render(self, view, style).as_bytes()),
+            Format::Markdown => out.write_all(markdown::render(self, view).as_bytes()),
+            Format::Csv => csv::render(self, view, out),
+            Format::Sarif => sarif::render(self, out),
+            Format::Junit => junit::render(self, out),
+            Format::Github => github::render(self, out),
+            Format::Azure => azure::render(self, out),
+        }
+    }
+
     /// Marks the findings with waivers and baseline states, and counts them in the summary.
     pub fn with_gate(mut self, gate: &'a Gate) -> Self {
         let n = self.analysis.evaluation.findings.len();
@@ -637,6 +845,59 @@ impl<'a, 'c> Report<'a, 'c> {
     /// Every finding's row, worst first.
     pub fn findings(&self) -> impl Iterator<Item = FindingRow<'a>> + '_ {
         (0..self.analysis.evaluation.findings.len()).map(|i| self.finding(i))
+    }
+
+    /// Every finding, worst first, with what a format needs beyond its row: the rule, the name
+    /// of what it concerns, and where that was read.
+    pub fn placed_findings(&self) -> impl Iterator<Item = Placed<'a>> + '_ {
+        (0..self.analysis.evaluation.findings.len()).map(|i| self.placed(i))
+    }
+
+    fn placed(&self, i: usize) -> Placed<'a> {
+        let inv = &self.analysis.inventory;
+        let f = &self.analysis.evaluation.findings[i];
+        let asset = f.asset().map(|a| &inv.assets[a]);
+        let application = f.application().map(|a| &inv.applications[a]);
+        let origin = asset
+            .map(|a| a.origin)
+            .or(application.map(|a| a.origin))
+            .and_then(|o| self.place(o));
+        Placed {
+            row: self.finding(i),
+            rule: f.rule,
+            asset_name: asset.map(|a| a.name()),
+            subscription_name: f
+                .subscription(inv)
+                .and_then(|s| inv.subscription(Some(s)))
+                .map(|s| s.label()),
+            origin,
+        }
+    }
+
+    /// An origin as a place in an input file, line and column where the input has them.
+    fn place(&self, o: crate::inventory::Origin) -> Option<Place<'a>> {
+        let path = self.analysis.inventory.files.get(o.file as usize)?;
+        Some(Place {
+            path,
+            line: (o.line > 0).then_some(o.line),
+            column: (o.line > 0 && o.column > 0).then_some(o.column),
+        })
+    }
+
+    /// The file a finding that has no origin of its own (a subscription's, the organisation's)
+    /// is shown against where a format needs one: the first overlay, where the organisation is
+    /// described, or else the first input; both in path order.
+    pub fn fallback_place(&self) -> Option<Place<'_>> {
+        let first = self
+            .inputs
+            .iter()
+            .find(|i| i.kind == "overlay")
+            .or(self.inputs.first())?;
+        Some(Place {
+            path: &first.path,
+            line: None,
+            column: None,
+        })
     }
 
     /// The name to show for an asset id (its name), for tables.

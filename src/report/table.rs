@@ -6,28 +6,12 @@ use std::fmt::Write as _;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, Cell, Color, ColumnConstraint, ContentArrangement, Table, Width};
 
-use super::Report;
+use super::escape::clean;
+use super::{Report, Style, View};
 use crate::domain::{Coverage, Severity};
 
 /// How many rows a section shows before it summarises the rest.
 pub(crate) const MAX_ROWS: usize = 40;
-
-/// Rendering options for the table output.
-#[derive(Debug, Clone, Copy)]
-pub struct Style {
-    pub color: bool,
-    /// Terminal width, when known.
-    pub width: Option<u16>,
-}
-
-/// Which sections a command shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    Report,
-    Classify,
-    Plan,
-    Gaps,
-}
 
 pub fn render(report: &Report<'_, '_>, view: View, style: Style) -> String {
     let mut out = String::new();
@@ -53,17 +37,9 @@ pub fn render(report: &Report<'_, '_>, view: View, style: Style) -> String {
     out
 }
 
-/// Removes control characters (terminal escape sequences among them) from input text.
-pub fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
-        .collect()
+/// A cell of text that may come from the inputs or a profile, control characters removed.
+fn text(s: impl AsRef<str>) -> Cell {
+    Cell::new(clean(s.as_ref()))
 }
 
 pub(crate) fn table(style: Style, headers: &[&str]) -> Table {
@@ -148,8 +124,8 @@ fn header(out: &mut String, r: &Report<'_, '_>, style: Style) {
         "{} assets, {} applications; profile {} (facts as of {})",
         r.summary.assets,
         r.summary.applications,
-        r.profile.name,
-        r.profile.as_of.as_deref().unwrap_or("unknown")
+        clean(&r.profile.name),
+        clean(r.profile.as_of.as_deref().unwrap_or("unknown"))
     );
     let mut line = format!(
         "findings: {} critical, {} high, {} medium, {} low, {} info",
@@ -172,7 +148,7 @@ fn modules(out: &mut String, r: &Report<'_, '_>, style: Style) {
     );
     for m in &r.summary.modules {
         t.add_row(vec![
-            Cell::new(&m.id),
+            text(&m.id),
             Cell::new(m.assets),
             Cell::new(match (m.covered * 100).checked_div(m.assets) {
                 None => "-".into(),
@@ -184,19 +160,6 @@ fn modules(out: &mut String, r: &Report<'_, '_>, style: Style) {
     let _ = writeln!(out, "{t}");
 }
 
-fn concerns(f: &super::FindingRow<'_>, r: &Report<'_, '_>) -> String {
-    if let Some(a) = &f.application {
-        return format!("application {}", clean(a));
-    }
-    if let Some(a) = &f.asset {
-        return clean(r.asset_name(a));
-    }
-    if let Some(s) = &f.subscription {
-        return format!("subscription {}", clean(s));
-    }
-    "organisation".into()
-}
-
 fn findings(out: &mut String, r: &Report<'_, '_>, style: Style) {
     heading(out, style, "Findings, worst first");
     if r.finding_count() == 0 {
@@ -204,12 +167,12 @@ fn findings(out: &mut String, r: &Report<'_, '_>, style: Style) {
         return;
     }
     let mut t = table(style, &["severity", "rule", "concerns", "finding"]);
-    for f in r.findings().take(MAX_ROWS) {
+    for f in r.placed_findings().take(MAX_ROWS) {
         t.add_row(vec![
-            severity_cell(f.severity),
-            Cell::new(f.rule),
-            Cell::new(concerns(&f, r)),
-            Cell::new(finding_text(&f)),
+            severity_cell(f.row.severity),
+            Cell::new(f.row.rule),
+            text(f.concerns()),
+            Cell::new(finding_text(&f.row)),
         ]);
     }
     keep_whole(&mut t, &[0, 1, 2]);
@@ -279,16 +242,16 @@ fn tiers(out: &mut String, r: &Report<'_, '_>, style: Style, important_only: boo
         } else {
             format!("{}: {}\n{}: {}", a.sensitivity, s.text, a.impact, i.text)
         };
-        let mut row = vec![Cell::new(a.tier), Cell::new(clean(a.name))];
+        let mut row = vec![Cell::new(a.tier), text(a.name)];
         if !important_only {
-            row.push(Cell::new(a.class.unwrap_or("(unknown type)")));
+            row.push(text(a.class.unwrap_or("(unknown type)")));
         }
         row.push(Cell::new(a.sensitivity));
         row.push(Cell::new(a.impact));
         if important_only {
             row.push(coverage_cell(a.coverage));
         }
-        row.push(Cell::new(clean(&why)));
+        row.push(text(&why));
         t.add_row(row);
     }
     // Names may be long resource names: they wrap rather than push the table off the screen.
@@ -340,7 +303,7 @@ fn applications(out: &mut String, r: &Report<'_, '_>, style: Style) {
             })
             .collect();
         t.add_row(vec![
-            Cell::new(clean(a.id)),
+            text(a.id),
             Cell::new(a.delivery),
             Cell::new(a.exposure),
             Cell::new(a.tenancy),
@@ -350,7 +313,7 @@ fn applications(out: &mut String, r: &Report<'_, '_>, style: Style) {
                 a.use_cases.covered.len(),
                 a.use_cases.required.len()
             )),
-            Cell::new(gaps.join(", ")),
+            text(gaps.join(", ")),
             coverage_cell(a.coverage),
         ]);
     }
@@ -394,13 +357,11 @@ fn defender(out: &mut String, r: &Report<'_, '_>, style: Style) {
             other => Cell::new(other).fg(Color::Yellow),
         };
         t.add_row(vec![
-            Cell::new(clean(
-                d.subscription_name.or(d.subscription).unwrap_or("(none)"),
-            )),
-            Cell::new(d.plan),
+            text(d.subscription_name.or(d.subscription).unwrap_or("(none)")),
+            text(d.plan),
             state,
-            Cell::new(d.sub_plan.unwrap_or("-")),
-            Cell::new(d.required_sub_plan.unwrap_or("-")),
+            text(d.sub_plan.unwrap_or("-")),
+            text(d.required_sub_plan.unwrap_or("-")),
             Cell::new(d.resources),
             Cell::new(
                 d.monthly_usd
@@ -424,7 +385,7 @@ fn licences(out: &mut String, r: &Report<'_, '_>, style: Style) {
         } else {
             "(no product the profile tracks)".into()
         };
-        t.add_row(vec![Cell::new(clean(&l.name)), Cell::new(grants)]);
+        t.add_row(vec![text(&l.name), text(grants)]);
     }
     let _ = writeln!(out, "{t}");
 }

@@ -8,6 +8,7 @@
 //! strings), the subscription of an ARM id, and the warning for a page that looks incomplete.
 
 pub mod containers;
+pub mod diagnostics;
 pub mod licences;
 pub mod pricing;
 pub mod sentinel;

@@ -1,0 +1,264 @@
+//! The Markdown output: a pull-request comment. A summary line, the worst findings, coverage per
+//! module and per application, short enough to read on the pull request; the complete list of
+//! findings folded into a `<details>` section. Every text from the inputs goes through
+//! [`escape::markdown_cell`], so no name or tag can become HTML, a link or a mention.
+
+use std::fmt::Write as _;
+
+use super::escape::{markdown_cell as cell, markdown_text};
+use super::{Report, View};
+use crate::domain::Coverage;
+
+/// Findings shown before the fold; the rest are in the complete list.
+const VISIBLE: usize = 20;
+
+pub fn render(report: &Report<'_, '_>, view: View) -> String {
+    let mut out = String::new();
+    header(&mut out, report);
+    match view {
+        View::Report => {
+            worst_findings(&mut out, report);
+            modules(&mut out, report);
+            applications(&mut out, report);
+            all_findings(&mut out, report);
+        }
+        View::Gaps => {
+            worst_findings(&mut out, report);
+            all_findings(&mut out, report);
+        }
+        View::Classify => {
+            applications(&mut out, report);
+            assets(&mut out, report);
+        }
+        View::Plan => {
+            modules(&mut out, report);
+            defender(&mut out, report);
+        }
+    }
+    out
+}
+
+fn header(out: &mut String, r: &Report<'_, '_>) {
+    let org = r
+        .organization
+        .name
+        .as_deref()
+        .map_or_else(|| "organisation not named".to_owned(), markdown_text);
+    let f = &r.summary.findings;
+    let total = f.critical + f.high + f.medium + f.low + f.info;
+    let mut gate = String::new();
+    if r.summary.waived > 0 {
+        let _ = write!(gate, " {} waived.", r.summary.waived);
+    }
+    if let Some(new) = r.summary.new {
+        let _ = write!(gate, " {new} new since the baseline.");
+    }
+    let _ = writeln!(
+        out,
+        "## mdrplan: {org}\n\n**{total} finding{s}**: {} critical, {} high, {} medium, {} low, {} info.{gate} \
+{} assets, {} applications; {} (PaaS monitoring need {}); profile {}.\n",
+        f.critical,
+        f.high,
+        f.medium,
+        f.low,
+        f.info,
+        r.summary.assets,
+        r.summary.applications,
+        r.organization.archetype,
+        r.organization.paas_monitoring_need,
+        markdown_text(&r.profile.name),
+        s = if total == 1 { "" } else { "s" },
+    );
+}
+
+fn worst_findings(out: &mut String, r: &Report<'_, '_>) {
+    let _ = writeln!(out, "### Findings, worst first\n");
+    let total = r.finding_count();
+    if total == 0 {
+        let _ = writeln!(out, "None.\n");
+        return;
+    }
+    let _ = writeln!(out, "| severity | rule | concerns | finding |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    for f in r.placed_findings().take(VISIBLE) {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {} |",
+            f.row.severity,
+            f.row.rule,
+            cell(&f.concerns()),
+            finding(&f.row)
+        );
+    }
+    if total > VISIBLE {
+        let _ = writeln!(
+            out,
+            "\n{} more in the complete list below.",
+            total - VISIBLE
+        );
+    }
+    out.push('\n');
+}
+
+/// A finding's message for a cell, marked **new** against a baseline and with its waiver.
+fn finding(f: &super::FindingRow<'_>) -> String {
+    let mut text = cell(&f.message);
+    if f.baseline == Some(crate::baseline::BaselineState::New) {
+        text.insert_str(0, "**new** ");
+    }
+    if let Some(note) = f.waiver_note() {
+        let _ = write!(text, "<br>**{}**", cell(&note));
+    }
+    text
+}
+
+fn all_findings(out: &mut String, r: &Report<'_, '_>) {
+    let total = r.finding_count();
+    if total == 0 {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<details>\n<summary>All {total} finding{} with their remediation</summary>\n",
+        if total == 1 { "" } else { "s" }
+    );
+    let _ = writeln!(
+        out,
+        "| severity | rule | concerns | finding | remediation | fingerprint |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    for f in r.placed_findings() {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {} | {} | `{}` |",
+            f.row.severity,
+            f.row.rule,
+            cell(&f.concerns()),
+            finding(&f.row),
+            cell(f.row.remediation),
+            &f.row.fingerprint[..f.row.fingerprint.len().min(16)],
+        );
+    }
+    let _ = writeln!(out, "\n</details>\n");
+}
+
+fn percent(covered: usize, of: usize) -> String {
+    match (covered * 100).checked_div(of) {
+        None => "-".into(),
+        Some(p) => format!("{covered} ({p}%)"),
+    }
+}
+
+fn modules(out: &mut String, r: &Report<'_, '_>) {
+    let _ = writeln!(out, "### Coverage by module\n");
+    let _ = writeln!(out, "| module | assets watched | covered | organisation |");
+    let _ = writeln!(out, "|---|---:|---:|---|");
+    for m in &r.summary.modules {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            cell(&m.id),
+            m.assets,
+            percent(m.covered, m.assets),
+            m.organization.map_or("-", Coverage::as_str)
+        );
+    }
+    out.push('\n');
+}
+
+fn applications(out: &mut String, r: &Report<'_, '_>) {
+    let apps: Vec<_> = r.applications().collect();
+    if apps.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### Applications\n");
+    let _ = writeln!(
+        out,
+        "| application | delivery | exposure | tier | use cases covered | missing | coverage |"
+    );
+    let _ = writeln!(out, "|---|---|---|---:|---:|---|---|");
+    for a in &apps {
+        let missing = if a.use_cases.missing.is_empty() {
+            "-".to_owned()
+        } else {
+            cell(&a.use_cases.missing.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {}/{} | {} | {} |",
+            cell(a.id),
+            a.delivery,
+            a.exposure,
+            a.tier,
+            a.use_cases.covered.len(),
+            a.use_cases.required.len(),
+            missing,
+            a.coverage
+        );
+    }
+    out.push('\n');
+}
+
+fn assets(out: &mut String, r: &Report<'_, '_>) {
+    let counts: Vec<String> = r
+        .summary
+        .tiers
+        .iter()
+        .map(|(t, n)| format!("tier {t}: {n}"))
+        .collect();
+    let _ = writeln!(out, "### Assets by tier\n\n{}\n", counts.join(", "));
+    if r.summary.assets == 0 {
+        return;
+    }
+    let mut rows: Vec<_> = r.assets().collect();
+    rows.sort_by(|a, b| a.tier.cmp(&b.tier).then_with(|| a.name.cmp(b.name)));
+    let _ = writeln!(
+        out,
+        "<details>\n<summary>All {} assets</summary>\n",
+        rows.len()
+    );
+    let _ = writeln!(
+        out,
+        "| tier | asset | class | sensitivity | impact | coverage |"
+    );
+    let _ = writeln!(out, "|---:|---|---|---|---|---|");
+    for a in &rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            a.tier,
+            cell(a.name),
+            cell(a.class.unwrap_or("(unknown type)")),
+            a.sensitivity,
+            a.impact,
+            a.coverage
+        );
+    }
+    let _ = writeln!(out, "\n</details>\n");
+}
+
+fn defender(out: &mut String, r: &Report<'_, '_>) {
+    let _ = writeln!(out, "### Defender plans per subscription\n");
+    if r.plan.defender.is_empty() {
+        let _ = writeln!(out, "No asset needs a plan.\n");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "| subscription | plan | state | sub-plan | tier needs | resources |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---:|");
+    for d in &r.plan.defender {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            cell(d.subscription_name.or(d.subscription).unwrap_or("(none)")),
+            cell(d.plan),
+            d.state,
+            cell(d.sub_plan.unwrap_or("-")),
+            cell(d.required_sub_plan.unwrap_or("-")),
+            d.resources
+        );
+    }
+    out.push('\n');
+}
