@@ -6,6 +6,7 @@
 //! [`load`] → [`inventory`] → [`graph`] → [`classify`] → [`map`] → [`evaluate`] → [`report`].
 //! Facts about the vendor's products live in [`profile`] data, not in code.
 
+pub mod alerts;
 pub mod baseline;
 pub mod classify;
 pub mod cli;

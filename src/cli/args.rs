@@ -102,6 +102,28 @@ pub enum Command {
     ///   elvish:     eval (mdrplan completions elvish | slurp)
     #[command(verbatim_doc_comment)]
     Completions(CompletionsArgs),
+    /// Sentinel analytics rules (Azure-Sentinel YAML) for the use cases an application's alerting
+    /// misses, one file per rule
+    Alerts(AlertsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AlertsArgs {
+    /// Input files or folders (.json, .yaml, .yml, .csv; folders are read recursively)
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// The application to write rules for (its id in the overlay); every application when left out
+    #[arg(long, value_name = "ID")]
+    pub app: Option<String>,
+
+    /// The folder to write the rules into (created when missing)
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+
+    /// Replace rule files that already exist
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

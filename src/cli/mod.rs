@@ -169,7 +169,138 @@ pub fn run(cli: &Cli, settings: &Settings) -> anyhow::Result<u8> {
         Command::Remediate(a) => remediate(cli, a),
         Command::Schema(a) => integration::schema(a),
         Command::Completions(a) => integration::completions(a),
+        Command::Alerts(a) => alerts(cli, a),
     }
+}
+
+/// Writes one analytics rule file per use case an application's alerting misses, and says on
+/// standard output what it wrote and what it skipped.
+fn alerts(cli: &Cli, a: &args::AlertsArgs) -> anyhow::Result<u8> {
+    use crate::diag::{Diagnostic, Location};
+    use anyhow::Context;
+
+    let catalog = load_profile(&cli.profile)?;
+    let analysis = crate::analyze(&a.inputs, &catalog)?;
+    strict_check(cli, &analysis.warnings)?;
+    for w in &analysis.warnings {
+        log::warn!("{w}");
+    }
+    let plans =
+        crate::alerts::plan(&analysis, &catalog, a.app.as_deref()).map_err(InputErrors::one)?;
+
+    // Asked for one application that needs rules and has nothing to build them from.
+    if a.app.is_some()
+        && let Some(p) = plans.iter().find(|p| p.lacks_telemetry())
+    {
+        let serving: Vec<String> = catalog
+            .profile
+            .telemetry
+            .iter()
+            .filter(|t| !t.queries.is_empty())
+            .map(|t| format!("{} (`{}`)", crate::alerts::short_name(&t.name), t.id))
+            .collect();
+        return Err(InputErrors::one(
+            Diagnostic::error(
+                Location::file("--app"),
+                format!(
+                    "application {} has no telemetry source, so no rule can be written for its {} missing use case(s)",
+                    p.id,
+                    p.skipped.iter().filter(|s| s.gap).count()
+                ),
+            )
+            .with_help(format!(
+                "add a component that writes telemetry ({}), or declare the sources it has under its `telemetry:` in the overlay",
+                serving.join(", ")
+            )),
+        )
+        .into());
+    }
+
+    let dir = &a.output;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    let targets: Vec<(std::path::PathBuf, &crate::alerts::PlannedRule)> = plans
+        .iter()
+        .flat_map(|p| p.rules.iter().map(|r| (dir.join(&r.file_name), r)))
+        .collect();
+    if !a.force {
+        let existing: Vec<String> = targets
+            .iter()
+            .filter(|(path, _)| path.exists())
+            .map(|(path, _)| path.display().to_string())
+            .collect();
+        if !existing.is_empty() {
+            return Err(InputErrors::one(
+                Diagnostic::error(
+                    Location::file(dir.display().to_string()),
+                    format!(
+                        "{} rule file(s) already exist: {}",
+                        existing.len(),
+                        existing.join(", ")
+                    ),
+                )
+                .with_help(
+                    "write into another folder, remove them, or pass --force to replace them",
+                ),
+            )
+            .into());
+        }
+    }
+    for (path, planned) in &targets {
+        let text = planned.rule.to_yaml();
+        emit_with(Some(path), &|w| w.write_all(text.as_bytes()))?;
+    }
+
+    let mut out = String::new();
+    let (mut written, mut skipped) = (0, 0);
+    for p in &plans {
+        if p.rules.is_empty() && p.skipped.is_empty() {
+            continue;
+        }
+        let sources = if p.telemetry.is_empty() {
+            "no telemetry".to_owned()
+        } else {
+            format!("telemetry: {}", p.telemetry.join(", "))
+        };
+        out.push_str(&format!(
+            "{} (tier {}, {sources})
+",
+            p.id, p.tier
+        ));
+        for r in &p.rules {
+            written += 1;
+            out.push_str(&format!(
+                "  wrote {}: {} from {}
+",
+                dir.join(&r.file_name).display(),
+                r.use_case,
+                r.source
+            ));
+        }
+        for note in &p.notes {
+            log::warn!("{}: {note}", p.id);
+        }
+        for s in &p.skipped {
+            skipped += 1;
+            out.push_str(&format!(
+                "  skipped {} ({}): {}
+",
+                s.use_case,
+                s.status.as_str(),
+                s.why
+            ));
+            if s.gap {
+                log::warn!("{}: no rule for {}: {}", p.id, s.use_case, s.why);
+            }
+        }
+    }
+    out.push_str(&format!(
+        "{written} rule(s) written to {}, {skipped} use case(s) skipped
+",
+        dir.display()
+    ));
+    emit(None, &out)?;
+    Ok(EXIT_OK)
 }
 
 fn remediate(cli: &Cli, a: &args::RemediateArgs) -> anyhow::Result<u8> {

@@ -308,6 +308,9 @@ fn merge(layers: &[Layer]) -> (Profile, Origins) {
         }
         merge_keyed(&mut out.use_cases, p.use_cases, |e| e.id.clone());
         merge_keyed(&mut out.telemetry, p.telemetry, |e| e.id.clone());
+        if p.alert_rules.is_some() {
+            out.alert_rules = p.alert_rules;
+        }
         if let Some(l) = p.licences {
             let into = out.licences.get_or_insert_with(Licences::default);
             merge_keyed(&mut into.products, l.products, |e| e.id.clone());
@@ -661,6 +664,15 @@ impl Catalog {
         self.profile.telemetry.iter().map(|t| t.id.as_str())
     }
 
+    /// The severity an analytics rule for an application of this tier gets, as the SIEM spells it.
+    pub fn alert_severity(&self, tier: crate::domain::Tier) -> Option<&str> {
+        self.profile
+            .alert_rules
+            .as_ref()
+            .and_then(|r| r.severity.get(&tier.0))
+            .map(String::as_str)
+    }
+
     /// The resource-log categories that carry application telemetry for a resource type.
     pub fn log_categories<'s>(&'s self, type_name: &'s str) -> impl Iterator<Item = &'s str> + 's {
         self.profile.telemetry.iter().flat_map(move |t| {
@@ -935,8 +947,64 @@ fn validate(c: &Catalog, origins: &Origins, layers: &[Layer]) -> Diagnostics {
             check_sources("resource_types", &key, &v.sources, &mut err);
         }
     }
+    let use_case_ids: Vec<&str> = p.use_cases.iter().map(|u| u.id.as_str()).collect();
     for t in &p.telemetry {
         check_sources("telemetry", &t.id, &t.sources, &mut err);
+        for (use_case, template) in &t.queries {
+            let field = format!("queries.{use_case}");
+            if c.use_case(use_case).is_none() {
+                err(
+                    at("telemetry", &t.id, &field),
+                    format!(
+                        "telemetry {} has a query for unknown use case `{use_case}`",
+                        t.id
+                    ),
+                    suggestion(use_case, use_case_ids.iter().copied()),
+                );
+            }
+            for problem in check_template(template) {
+                err(
+                    at("telemetry", &t.id, &format!("{field}.{}", problem.field)),
+                    format!(
+                        "telemetry {}, query for {use_case}: {}",
+                        t.id, problem.message
+                    ),
+                    problem.help,
+                );
+            }
+        }
+    }
+    if let Some(rules) = &p.alert_rules {
+        let missing: Vec<String> = (1..=4u8)
+            .filter(|t| !rules.severity.contains_key(t))
+            .map(|t| t.to_string())
+            .collect();
+        let extra: Vec<String> = rules
+            .severity
+            .keys()
+            .filter(|t| !(1..=4).contains(*t))
+            .map(|t| t.to_string())
+            .collect();
+        if !missing.is_empty() || !extra.is_empty() {
+            err(
+                top.positions.locate(&top.file, "alert_rules.severity"),
+                format!(
+                    "alert_rules.severity should give a severity for each tier 1 to 4 (missing: {}; unknown: {})",
+                    if missing.is_empty() { "none".into() } else { missing.join(", ") },
+                    if extra.is_empty() { "none".into() } else { extra.join(", ") },
+                ),
+                "write `severity: {1: High, 2: Medium, 3: Low, 4: Informational}` or your own choice".into(),
+            );
+        }
+        for s in &rules.sources {
+            if !p.sources.contains_key(s) {
+                err(
+                    top.positions.locate(&top.file, "alert_rules.sources"),
+                    format!("unknown source key `{s}`"),
+                    suggestion(s, source_keys.iter().copied()),
+                );
+            }
+        }
     }
 
     for r in &p.roles {
@@ -1128,6 +1196,141 @@ fn validate(c: &Catalog, origins: &Origins, layers: &[Layer]) -> Diagnostics {
                 );
             }
         }
+    }
+    out
+}
+
+/// A mistake in a query template: the field it is in, what is wrong, what to do.
+struct TemplateProblem {
+    field: &'static str,
+    message: String,
+    help: String,
+}
+
+/// The placeholders every query template may use besides its own parameters.
+pub const TEMPLATE_PLACEHOLDERS: &[&str] = &["resource_ids", "application_name"];
+
+/// The `{name}` placeholders of a template, in order of appearance (`name` is lower-case
+/// letters, digits and underscores; other braces are KQL's own).
+pub fn placeholders(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut rest = 0;
+    while let Some(open) = text[rest..].find('{') {
+        let start = rest + open + 1;
+        let len = text[start..]
+            .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+            .unwrap_or(text.len() - start);
+        if len > 0 && text[start + len..].starts_with('}') {
+            out.push((start - 1, &text[start..start + len]));
+        }
+        rest = start;
+    }
+    out
+}
+
+/// A duration as analytics rules write it (`5m`, `1h`, `2d`), in minutes.
+pub fn duration_minutes(text: &str) -> Option<u64> {
+    let unit = match text.chars().last()? {
+        'm' => 1,
+        'h' => 60,
+        'd' => 1440,
+        _ => return None,
+    };
+    let n: u64 = text[..text.len() - 1].parse().ok()?;
+    (n > 0).then_some(n * unit)
+}
+
+fn check_template(t: &QueryTemplate) -> Vec<TemplateProblem> {
+    let mut out = Vec::new();
+    let mut problem = |field, message: String, help: &str| {
+        out.push(TemplateProblem {
+            field,
+            message,
+            help: help.to_owned(),
+        })
+    };
+
+    let known: Vec<&str> = TEMPLATE_PLACEHOLDERS
+        .iter()
+        .copied()
+        .chain(t.parameters.keys().map(String::as_str))
+        .collect();
+    let used: BTreeSet<&str> = placeholders(&t.query).into_iter().map(|(_, p)| p).collect();
+    for p in &used {
+        if !known.contains(p) {
+            problem(
+                "query",
+                format!("unknown placeholder `{{{p}}}`"),
+                &format!(
+                    "{} (placeholders: {}, or a name under `parameters`)",
+                    suggestion(p, known.iter().copied()),
+                    TEMPLATE_PLACEHOLDERS.join(", ")
+                ),
+            );
+        }
+    }
+    for name in t.parameters.keys() {
+        if !used.contains(name.as_str()) {
+            problem(
+                "parameters",
+                format!("parameter `{name}` is not used in the query"),
+                "write `{name}` where the query needs the value, or remove the parameter",
+            );
+        }
+        if TEMPLATE_PLACEHOLDERS.contains(&name.as_str()) {
+            problem(
+                "parameters",
+                format!("parameter `{name}` has the name of a built-in placeholder"),
+                "give the parameter another name",
+            );
+        }
+    }
+
+    let words: BTreeSet<&str> = t
+        .query
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .collect();
+    for e in &t.entities {
+        if !words.contains(e.column.as_str()) {
+            problem(
+                "entities",
+                format!(
+                    "entity {} maps column `{}`, which the query does not name",
+                    e.entity, e.column
+                ),
+                "map a column the query projects, or project it",
+            );
+        }
+    }
+
+    let duration_help = "write a number and m, h or d, e.g. 5m, 1h, 1d";
+    let frequency = duration_minutes(&t.frequency);
+    let period = duration_minutes(&t.period);
+    if frequency.is_none() {
+        problem(
+            "frequency",
+            format!("`{}` is not a duration", t.frequency),
+            duration_help,
+        );
+    }
+    if period.is_none() {
+        problem(
+            "period",
+            format!("`{}` is not a duration", t.period),
+            duration_help,
+        );
+    }
+    if let (Some(f), Some(p)) = (frequency, period)
+        && p < f
+    {
+        problem(
+            "period",
+            format!(
+                "the period {} is shorter than the frequency {}",
+                t.period, t.frequency
+            ),
+            "a run should look back at least as far as the time since the last run",
+        );
     }
     out
 }

@@ -50,6 +50,9 @@ pub struct Profile {
     /// Where an application's own alerts can get their data.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub telemetry: Vec<TelemetrySource>,
+    /// How `alerts` writes analytics rules: what is not per use case or per source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert_rules: Option<AlertRules>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub licences: Option<Licences>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -445,6 +448,9 @@ pub struct UseCase {
     pub attack: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub owasp: Vec<String>,
+    /// The SIEM's names for the tactics of `attack`, as analytics rules list them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tactics: Vec<String>,
     /// Required when any of these matches the application (an empty list: never required).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub required_when: Vec<AppCondition>,
@@ -468,6 +474,69 @@ pub struct TelemetrySource {
     /// it does not travel by diagnostic settings).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub log_categories: BTreeMap<String, Vec<String>>,
+    /// Query templates by use case id: what `alerts` writes for a use case this source serves.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub queries: BTreeMap<String, QueryTemplate>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+}
+
+/// A detection for one use case over one telemetry source. The query's placeholders are
+/// `{resource_ids}` (the application's components that write the source, as a list of quoted
+/// resource ids), `{application_name}` (the application's name, quoted) and the names of
+/// `parameters` (numbers as written, texts quoted).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryTemplate {
+    /// What the rule detects, in a sentence or two, for the rule's description.
+    pub detects: String,
+    /// How often the rule runs (`5m`, `1h`, `1d`).
+    pub frequency: String,
+    /// How far back each run looks; at least `frequency`.
+    pub period: String,
+    pub query: String,
+    /// Values the team must tune to its own traffic, by placeholder name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameters: BTreeMap<String, QueryParameter>,
+    /// The entities the query's result columns carry.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entities: Vec<EntityColumn>,
+}
+
+/// A value in a query template that depends on the application's traffic.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryParameter {
+    pub value: ParameterValue,
+    /// What the value means, for the rule's description.
+    pub meaning: String,
+}
+
+/// A parameter's value: a number is written into the query as it is, a text as a string literal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ParameterValue {
+    Integer(i64),
+    Number(f64),
+    Text(String),
+}
+
+/// One entity a rule maps from a result column: e.g. `IP`, identifier `Address`, from `ClientIP`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntityColumn {
+    pub entity: String,
+    pub identifier: String,
+    pub column: String,
+}
+
+/// What analytics rules written by `alerts` take from the profile besides the use case and the
+/// telemetry source.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertRules {
+    /// The rule's severity by the application's tier (1 to 4).
+    pub severity: BTreeMap<u8, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<String>,
 }

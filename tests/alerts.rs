@@ -1,0 +1,519 @@
+//! `mdrplan alerts`: analytics rules written for the use cases an application misses, read back
+//! as inputs, one query template per telemetry source, and refusals with exit code 2.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::str::contains;
+
+const FIXTURE: &str = "tests/fixtures/alerts";
+
+fn mdrplan() -> Command {
+    let mut cmd = Command::cargo_bin("mdrplan").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("COLUMNS", "160");
+    cmd
+}
+
+/// Runs `alerts` and returns the rule files it wrote, by file name.
+fn alerts(inputs: &[&str], app: Option<&str>, dir: &Path) -> BTreeMap<String, String> {
+    let mut cmd = mdrplan();
+    cmd.arg("alerts").args(inputs).arg("--output").arg(dir);
+    if let Some(app) = app {
+        cmd.args(["--app", app]);
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    files(dir)
+}
+
+fn files(dir: &Path) -> BTreeMap<String, String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read_to_string(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn yaml(text: &str) -> serde_yaml::Value {
+    serde_yaml::from_str(text).unwrap()
+}
+
+fn report(inputs: &[&str]) -> serde_json::Value {
+    let out = mdrplan()
+        .arg("report")
+        .args(inputs)
+        .args(["--format", "json", "--fail-on", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn statuses(report: &serde_json::Value, app: &str) -> BTreeMap<String, String> {
+    let app = report["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == app)
+        .unwrap();
+    app["use_cases"]["status"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["use_case"].as_str().unwrap().to_owned(),
+                s["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn generated_rules_read_back_cover_their_use_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rules");
+    let before = statuses(&report(&["examples/company-c"]), "ledger");
+    let written = alerts(&["examples/company-c"], Some("ledger"), &out);
+
+    // One file per use case with no alert; api-abuse has one, routed elsewhere, and keeps it.
+    let expected: Vec<String> = before
+        .iter()
+        .filter(|(_, s)| *s == "missing")
+        .map(|(uc, _)| format!("ledger-{uc}.yaml"))
+        .collect();
+    assert_eq!(written.keys().cloned().collect::<Vec<_>>(), {
+        let mut e = expected.clone();
+        e.sort();
+        e
+    });
+    assert_eq!(expected.len(), 5, "{before:?}");
+
+    let out_text = out.to_str().unwrap();
+    let after = statuses(&report(&["examples/company-c", out_text]), "ledger");
+    for (uc, status) in &before {
+        let want = match status.as_str() {
+            "missing" => "verified",
+            other => other,
+        };
+        assert_eq!(after[uc], want, "{uc}: {after:?}");
+    }
+
+    // And they are valid input, each taken for what it is.
+    let listing = mdrplan()
+        .args(["validate", "examples/company-c", out_text])
+        .output()
+        .unwrap();
+    assert_eq!(listing.status.code(), Some(0));
+    let listing = String::from_utf8(listing.stdout).unwrap();
+    for name in written.keys() {
+        assert!(
+            listing.contains(&format!("{name}: sentinel rules, 1 records")),
+            "{listing}"
+        );
+    }
+
+    // Nothing is left to write once they are among the inputs.
+    let again = dir.path().join("again");
+    assert!(alerts(&["examples/company-c", out_text], Some("ledger"), &again).is_empty());
+}
+
+#[test]
+fn a_rule_file_in_the_azure_sentinel_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = alerts(&[FIXTURE], Some("insights-app"), dir.path());
+    insta::assert_snapshot!(written["insights-app-account-takeover.yaml"]);
+}
+
+#[test]
+fn rule_fields_come_from_the_use_case_the_source_and_the_tier() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = alerts(&[FIXTURE], None, dir.path());
+    let rule = |file: &str| yaml(&written[file]);
+
+    // Keys in the Azure-Sentinel format's order.
+    let keys: Vec<String> = rule("edge-app-api-exploitation.yaml")
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "name",
+            "description",
+            "severity",
+            "requiredDataConnectors",
+            "queryFrequency",
+            "queryPeriod",
+            "triggerOperator",
+            "triggerThreshold",
+            "tactics",
+            "relevantTechniques",
+            "query",
+            "entityMappings",
+            "version",
+            "kind",
+            "tags"
+        ]
+    );
+
+    // Severity by tier: insights-app is critical (tier 1) ... edge-app public and low (tier 4).
+    for (file, severity) in [
+        ("insights-app-api-abuse.yaml", "High"),
+        ("site-app-api-abuse.yaml", "Medium"),
+        ("gateway-app-api-abuse.yaml", "Low"),
+        ("edge-app-api-abuse.yaml", "Informational"),
+    ] {
+        assert_eq!(rule(file)["severity"], severity, "{file}");
+    }
+
+    // Parent techniques only, each with its tactic.
+    let r = rule("insights-app-account-takeover.yaml");
+    assert_eq!(
+        r["relevantTechniques"],
+        yaml("[T1110, T1078, T1621]"),
+        "{r:?}"
+    );
+    assert_eq!(r["tactics"], yaml("[CredentialAccess, InitialAccess]"));
+    assert_eq!(r["triggerOperator"], "gt");
+    assert_eq!(r["triggerThreshold"], 0);
+    assert_eq!(r["kind"], "Scheduled");
+    assert_eq!(r["version"], "1.0.0");
+    assert_eq!(
+        r["tags"],
+        yaml("[mdrplan-application:insights-app, mdrplan-use-case:account-takeover]")
+    );
+    // The thresholds to tune are named in the description with their values.
+    let description = r["description"].as_str().unwrap();
+    assert!(
+        description.contains("failures = 20") && description.contains("sign_in_operation = login"),
+        "{description}"
+    );
+    assert!(r["query"].as_str().unwrap().contains("Failures > 20"));
+
+    // Connectors: none for Application Insights, the WAF connector for firewall logs.
+    assert_eq!(r["requiredDataConnectors"], yaml("[]"));
+    assert_eq!(
+        rule("edge-app-traffic-spike.yaml")["requiredDataConnectors"],
+        yaml("[{connectorId: WAF, dataTypes: [AzureDiagnostics]}]")
+    );
+    // A query with no entity column maps none.
+    assert!(rule("edge-app-traffic-spike.yaml")["entityMappings"].is_null());
+}
+
+/// The query of every rule written for an application: each names the table and filters to the
+/// application's own resource (or, for sign-in logs, its name).
+fn queries(app: &str) -> BTreeMap<String, String> {
+    let dir = tempfile::tempdir().unwrap();
+    alerts(&[FIXTURE], Some(app), dir.path())
+        .into_iter()
+        .map(|(f, text)| (f, yaml(&text)["query"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+fn resource(path: &str) -> String {
+    format!(
+        "_ResourceId in~ (\"/subscriptions/33333333-3333-4333-8333-333333333333/resourceGroups/rg-web/providers/{path}\")"
+    )
+}
+
+#[test]
+fn application_insights_templates() {
+    let q = queries("insights-app");
+    assert_eq!(q.len(), 7, "{q:#?}");
+    for (file, query) in &q {
+        assert!(
+            query.starts_with("AppRequests\n") || query.starts_with("AppEvents\n"),
+            "{file}: {query}"
+        );
+        assert!(
+            query.contains(&resource("Microsoft.Insights/components/appi-web")),
+            "{file}: {query}"
+        );
+    }
+    assert!(q["insights-app-privilege-escalation.yaml"].contains("Name == \"RoleAssigned\""));
+}
+
+#[test]
+fn app_service_http_log_templates() {
+    let q = queries("site-app");
+    assert!(q.len() >= 4, "{q:#?}");
+    for (file, query) in &q {
+        assert!(query.starts_with("AppServiceHTTPLogs\n"), "{file}: {query}");
+        assert!(
+            query.contains(&resource("Microsoft.Web/sites/app-web")),
+            "{file}: {query}"
+        );
+        assert!(query.contains("CIp"), "{file}: {query}");
+    }
+}
+
+#[test]
+fn api_management_gateway_log_templates() {
+    let q = queries("gateway-app");
+    assert!(q.len() >= 4, "{q:#?}");
+    for (file, query) in &q {
+        assert!(
+            query.starts_with("ApiManagementGatewayLogs\n"),
+            "{file}: {query}"
+        );
+        assert!(
+            query.contains(&resource("Microsoft.ApiManagement/service/apim-web")),
+            "{file}: {query}"
+        );
+    }
+    assert!(q["gateway-app-api-abuse.yaml"].contains("by ApimSubscriptionId, CallerIpAddress"));
+}
+
+#[test]
+fn web_application_firewall_templates() {
+    let q = queries("edge-app");
+    assert!(q.len() >= 3, "{q:#?}");
+    for (file, query) in &q {
+        assert!(query.starts_with("AzureDiagnostics\n"), "{file}: {query}");
+        assert!(
+            query.contains(
+                "Category in~ (\"FrontDoorWebApplicationFirewallLog\", \"ApplicationGatewayFirewallLog\")"
+            ),
+            "{file}: {query}"
+        );
+        assert!(
+            query.contains(&resource("Microsoft.Cdn/profiles/afd-web")),
+            "{file}: {query}"
+        );
+        // Front Door and Application Gateway spell the client column differently.
+        assert!(
+            query.contains("column_ifexists(\"clientIP_s\", \"\")")
+                && query.contains("column_ifexists(\"clientIp_s\", \"\")"),
+            "{file}: {query}"
+        );
+    }
+}
+
+#[test]
+fn entra_sign_in_log_templates() {
+    let q = queries("signin-app");
+    let query = &q["signin-app-account-takeover.yaml"];
+    assert!(query.starts_with("SigninLogs\n"), "{query}");
+    // The application's name, quoted as a KQL string.
+    assert!(
+        query.contains(r#"AppDisplayName =~ "Contoso \"Sign-in\" portal""#),
+        "{query}"
+    );
+    assert_eq!(
+        q.len(),
+        1,
+        "only account takeover is served by sign-in logs"
+    );
+}
+
+#[test]
+fn use_cases_without_a_template_are_named_with_what_would_serve_them() {
+    let dir = tempfile::tempdir().unwrap();
+    mdrplan()
+        .args(["alerts", FIXTURE, "--app", "edge-app", "--output"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(contains("3 rule(s) written"))
+        .stdout(contains(
+            "skipped privilege-escalation (missing): none of edge-app's telemetry has a query for privilege-escalation: add Application Insights (`app-insights`)",
+        ))
+        .stderr(contains("warning: edge-app: no rule for data-exfiltration"));
+}
+
+#[test]
+fn same_inputs_in_any_order_give_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let first = alerts(
+        &[
+            "examples/company-c/overlay.yaml",
+            "examples/company-c/exports",
+        ],
+        None,
+        &a,
+    );
+    let second = alerts(
+        &[
+            "examples/company-c/exports",
+            "examples/company-c/overlay.yaml",
+        ],
+        None,
+        &b,
+    );
+    assert!(!first.is_empty());
+    assert_eq!(first, second);
+}
+
+#[test]
+fn existing_files_are_kept_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("signin-app-account-takeover.yaml");
+    std::fs::write(&target, "mine").unwrap();
+    mdrplan()
+        .args(["alerts", FIXTURE, "--app", "signin-app", "--output"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains("1 rule file(s) already exist"))
+        .stderr(contains("signin-app-account-takeover.yaml"))
+        .stderr(contains("--force"));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "mine");
+
+    mdrplan()
+        .args([
+            "alerts",
+            FIXTURE,
+            "--app",
+            "signin-app",
+            "--force",
+            "--output",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    assert!(
+        std::fs::read_to_string(&target)
+            .unwrap()
+            .contains("SigninLogs")
+    );
+}
+
+#[test]
+fn an_unknown_application_gets_the_closest_id() {
+    let dir = tempfile::tempdir().unwrap();
+    mdrplan()
+        .args(["alerts", FIXTURE, "--app", "gatway-app", "--output"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains("no application `gatway-app` in the inputs"))
+        .stderr(contains("did you mean `gateway-app`?"));
+}
+
+#[test]
+fn an_application_without_telemetry_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    mdrplan()
+        .args(["alerts", FIXTURE, "--app", "bare-app", "--output"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains("application bare-app has no telemetry source"))
+        .stderr(contains("`telemetry:`"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+    // Among all applications it is a warning; the others get their rules.
+    mdrplan()
+        .args(["alerts", FIXTURE, "--output"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stderr(contains("warning: bare-app: no rule for account-takeover"));
+}
+
+#[test]
+fn disabled_and_unrouted_alerts_are_reported_not_duplicated() {
+    let dir = tempfile::tempdir().unwrap();
+    // The Sentinel fixture's api-abuse rule is disabled; company C's api-abuse alert goes to
+    // another tool.
+    mdrplan()
+        .args(["alerts", "tests/fixtures/sentinel", "--output"])
+        .arg(dir.path().join("s"))
+        .assert()
+        .stdout(contains("skipped api-abuse (rule-disabled): its rule \"Orders - API abuse: request rate per client\" is there but disabled"));
+    mdrplan()
+        .args(["alerts", "examples/company-c", "--app", "ledger", "--output"])
+        .arg(dir.path().join("c"))
+        .assert()
+        .code(0)
+        .stdout(contains("skipped api-abuse (not-routed): its alert \"Ledger - API call rate per tenant key above baseline\" goes to other, not to Sentinel"));
+    assert!(!dir.path().join("c/ledger-api-abuse.yaml").exists());
+}
+
+#[test]
+fn a_bad_query_template_is_refused_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile.yaml");
+    std::fs::write(
+        &profile,
+        r#"name: customer
+extends: standard
+as_of: "2026-12-03"
+telemetry:
+  - id: app-insights
+    name: Application Insights
+    tables: [AppRequests]
+    inferred_from: [Microsoft.Insights/components]
+    queries:
+      acount-takeover:
+        detects: Many failures.
+        frequency: 1h
+        period: 5m
+        query: |
+          AppRequests
+          | where _ResourceId in~ ({resource_id})
+          | summarize Failures = count() by ClientIP
+          | where Failures > {failures}
+        entities:
+          - {entity: URL, identifier: Url, column: Url}
+"#,
+    )
+    .unwrap();
+    mdrplan()
+        .arg("--profile")
+        .arg(&profile)
+        .args(["validate", FIXTURE])
+        .assert()
+        .code(2)
+        .stderr(contains("profile.yaml:10:7: telemetry app-insights has a query for unknown use case `acount-takeover`"))
+        .stderr(contains("did you mean `account-takeover`?"))
+        .stderr(contains("unknown placeholder `{resource_id}`"))
+        .stderr(contains("did you mean `resource_ids`?"))
+        .stderr(contains("unknown placeholder `{failures}`"))
+        .stderr(contains("entity URL maps column `Url`, which the query does not name"))
+        .stderr(contains("the period 5m is shorter than the frequency 1h"));
+}
+
+#[test]
+fn a_component_known_only_from_the_overlay_is_named_in_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let overlay = dir.path().join("overlay.yaml");
+    std::fs::write(
+        &overlay,
+        "version: 1\nassets:\n  - id: web-onprem\n    type: Microsoft.Web/sites\napplications:\n  - id: shop\n    delivery: saas\n    exposure: internet\n    components: [{id: web-onprem}]\n",
+    )
+    .unwrap();
+    let out = mdrplan()
+        .arg("alerts")
+        .arg(&overlay)
+        .arg("--output")
+        .arg(dir.path().join("rules"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let warning = "warning: shop: component `web-onprem` is not an Azure resource id";
+    assert_eq!(stderr.matches(warning).count(), 1, "{stderr}");
+}
