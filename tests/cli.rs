@@ -780,3 +780,14 @@ fn color_is_off_when_piped_and_forced_with_always() {
         .assert()
         .stdout(contains("\u{1b}["));
 }
+
+#[test]
+fn strict_turns_warnings_into_errors_in_every_command() {
+    for command in ["report", "gaps", "classify", "plan", "validate"] {
+        mdrplan()
+            .args(["--strict", command, "tests/fixtures/bad/cycle.yaml"])
+            .assert()
+            .code(2)
+            .stderr(contains("error: tests/fixtures/bad/cycle.yaml:3:"));
+    }
+}

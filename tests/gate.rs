@@ -336,3 +336,19 @@ fn diff_refuses_what_is_not_a_full_report() {
         .code(2)
         .stderr(contains("overlay.yaml:1:1: not a JSON report"));
 }
+
+#[test]
+fn a_waiver_file_given_as_an_input_is_pointed_at_the_flag() {
+    mdrplan()
+        .args([
+            "report",
+            "examples/company-a",
+            "tests/fixtures/waivers/company-a.yaml",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "company-a.yaml: this is a waiver file, not an input",
+        ))
+        .stderr(contains("--waivers FILE"));
+}

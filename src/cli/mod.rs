@@ -373,6 +373,7 @@ fn analyze(cli: &Cli, settings: &Settings, a: &args::ReportArgs, view: View) -> 
         progress: settings.progress,
     };
     let analysis = crate::analyze_with(&a.inputs, &catalog, options)?;
+    strict_check(cli, &analysis.warnings)?;
     for w in &analysis.warnings {
         log::warn!("{w}");
     }

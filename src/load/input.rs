@@ -143,6 +143,13 @@ pub fn sniff(o: &Opened) -> Result<Kind, Diagnostic> {
     if has("\nqueryfrequency:") || has("\nquery:") {
         return Ok(Kind::SentinelRules);
     }
+    if lower.lines().any(|l| l.starts_with("waivers:")) {
+        return Err(Diagnostic::error(
+            Location::file(&o.display),
+            "this is a waiver file, not an input",
+        )
+        .with_help("pass it with `--waivers FILE`, and keep it out of the input folders"));
+    }
     Ok(Kind::Overlay)
 }
 
