@@ -174,27 +174,38 @@ fn applications(out: &mut String, r: &Report<'_, '_>) {
     let _ = writeln!(out, "### Applications\n");
     let _ = writeln!(
         out,
-        "| application | delivery | exposure | tier | use cases covered | missing | coverage |"
+        "| application | delivery | exposure | tier | use cases covered | not covered | coverage |"
     );
     let _ = writeln!(out, "|---|---|---|---:|---:|---|---|");
     for a in &apps {
-        let missing = if a.use_cases.missing.is_empty() {
+        let gaps = a.use_cases.not_covered();
+        let not_covered = if gaps.is_empty() {
             "-".to_owned()
         } else {
-            cell(&a.use_cases.missing.join(", "))
+            cell(&gaps.join(", "))
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {}/{} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} |",
             cell(a.id),
             a.delivery,
             a.exposure,
             a.tier,
-            a.use_cases.covered.len(),
-            a.use_cases.required.len(),
-            missing,
+            a.use_cases.covered_label(),
+            not_covered,
             a.coverage
         );
+    }
+    for a in apps.iter().filter(|a| !a.suggested_rules.is_empty()) {
+        let _ = writeln!(
+            out,
+            "\nRules that mention {} but that it does not declare:\n",
+            cell(a.id)
+        );
+        for r in &a.suggested_rules {
+            let state = if r.enabled { "" } else { ", disabled" };
+            let _ = writeln!(out, "- {} ({}{state})", cell(r.name), cell(&r.at));
+        }
     }
     out.push('\n');
 }

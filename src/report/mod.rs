@@ -382,6 +382,27 @@ pub struct UseCases<'a> {
     pub score: Option<u8>,
 }
 
+impl UseCases<'_> {
+    /// `covered/required (score%)`, e.g. `1/7 (14%)`.
+    pub fn covered_label(&self) -> String {
+        let score = self.score.map_or_else(String::new, |s| format!(" ({s}%)"));
+        format!("{}/{}{score}", self.covered.len(), self.required.len())
+    }
+
+    /// The required use cases not covered, each with why when an alert exists for it
+    /// (`api-abuse (rule disabled)`).
+    pub fn not_covered(&self) -> Vec<String> {
+        self.status
+            .iter()
+            .filter(|c| !c.status.covers())
+            .map(|c| match c.status {
+                crate::evaluate::UseCaseStatus::Missing => c.use_case.to_owned(),
+                other => format!("{} ({})", c.use_case, other.as_str().replace('-', " ")),
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct UseCaseRow<'a> {
     pub use_case: &'a str,

@@ -288,31 +288,14 @@ fn applications(out: &mut String, r: &Report<'_, '_>, style: Style) {
         ],
     );
     for a in apps.iter().take(MAX_ROWS) {
-        let score = a
-            .use_cases
-            .score
-            .map_or_else(String::new, |s| format!(" ({s}%)"));
-        let gaps: Vec<String> = a
-            .use_cases
-            .status
-            .iter()
-            .filter(|c| !c.status.covers())
-            .map(|c| match c.status {
-                crate::evaluate::UseCaseStatus::Missing => c.use_case.to_owned(),
-                other => format!("{} ({})", c.use_case, other.as_str().replace('-', " ")),
-            })
-            .collect();
+        let gaps = a.use_cases.not_covered();
         t.add_row(vec![
             text(a.id),
             Cell::new(a.delivery),
             Cell::new(a.exposure),
             Cell::new(a.tenancy),
             Cell::new(a.tier),
-            Cell::new(format!(
-                "{}/{}{score}",
-                a.use_cases.covered.len(),
-                a.use_cases.required.len()
-            )),
+            Cell::new(a.use_cases.covered_label()),
             text(gaps.join(", ")),
             coverage_cell(a.coverage),
         ]);
