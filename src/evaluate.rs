@@ -365,6 +365,31 @@ pub fn evaluate<'c>(
     mapping: &Mapping<'c>,
     catalog: &'c Catalog,
 ) -> Evaluation<'c> {
+    evaluate_in_order(inv, classes, mapping, catalog, id_order(inv))
+}
+
+/// The assets in id order: without case, then as written.
+///
+/// It depends on the ids alone, so [`crate::analyze`] sorts on a second thread while the
+/// assets are classified and mapped, and hands the order to [`evaluate_in_order`].
+pub fn id_order(inv: &Inventory) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..inv.assets.len() as u32).collect();
+    order.sort_unstable_by(|a, b| {
+        let (x, y) = (&*inv.assets[*a as usize].id, &*inv.assets[*b as usize].id);
+        cmp_fold(x.as_bytes(), y.as_bytes()).then_with(|| x.cmp(y))
+    });
+    order
+}
+
+/// [`evaluate`], given the assets' [`id_order`].
+pub fn evaluate_in_order<'c>(
+    inv: &Inventory,
+    classes: &Classification,
+    mapping: &Mapping<'c>,
+    catalog: &'c Catalog,
+    order: Vec<u32>,
+) -> Evaluation<'c> {
+    debug_assert_eq!(order.len(), inv.assets.len());
     let mut cx = Ctx {
         inv,
         classes,
@@ -555,12 +580,7 @@ pub fn evaluate<'c>(
         .collect();
     let defender = subscription_checks(&mut cx, &rows);
     let mut findings = cx.findings;
-    // Assets in id order (without case, then as written), once for the findings and reports.
-    let mut order: Vec<u32> = (0..inv.assets.len() as u32).collect();
-    order.sort_unstable_by(|a, b| {
-        let (x, y) = (&*inv.assets[*a as usize].id, &*inv.assets[*b as usize].id);
-        cmp_fold(x.as_bytes(), y.as_bytes()).then_with(|| x.cmp(y))
-    });
+    // Each asset's place in id order.
     let mut place = vec![0u32; order.len()];
     for (p, a) in order.iter().enumerate() {
         place[*a as usize] = p as u32;
