@@ -197,9 +197,11 @@ pub struct PlanCheck<'c> {
     pub coverage: Coverage,
 }
 
+/// An asset's coverage; its plan checks are in [`Evaluation::plan_checks`].
 #[derive(Debug, Clone)]
-pub struct AssetCoverage<'c> {
-    pub plans: Box<[PlanCheck<'c>]>,
+pub struct AssetCoverage {
+    /// Where the asset's checks lie in [`Evaluation::plan_checks`].
+    plans: std::ops::Range<u32>,
     pub coverage: Coverage,
 }
 
@@ -224,7 +226,10 @@ pub struct DefenderRow<'c> {
 #[derive(Debug)]
 pub struct Evaluation<'c> {
     pub findings: Vec<Finding<'c>>,
-    pub assets: Vec<AssetCoverage<'c>>,
+    pub assets: Vec<AssetCoverage>,
+    /// Every asset's plan checks, one asset after another (one list rather than one per
+    /// asset: a million assets would be a million allocations).
+    plan_checks: Vec<PlanCheck<'c>>,
     pub applications: Vec<ApplicationCoverage>,
     /// Organisation-level modules and whether their checks pass.
     pub organization: BTreeMap<String, Coverage>,
@@ -410,6 +415,11 @@ pub fn evaluate_in_order<'c>(
     // Unknown types by lower-cased name: the first spelling seen, and the count.
     let mut unknown_types: BTreeMap<String, (String, usize)> = BTreeMap::new();
     let mut assets = Vec::with_capacity(inv.assets.len());
+    let mut plan_checks = Vec::with_capacity(
+        (0..inv.assets.len())
+            .map(|i| mapping.requirements(i).len())
+            .sum(),
+    );
 
     for (i, a) in inv.assets.iter().enumerate() {
         let m = &mapping.assets[i];
@@ -438,8 +448,8 @@ pub fn evaluate_in_order<'c>(
                 Cow::Borrowed(Rule::UnclassifiedAsset.fix()),
             );
         }
-        let mut plans = Vec::with_capacity(m.requirements.len());
-        for req in &m.requirements {
+        let first_plan = plan_checks.len();
+        for req in mapping.requirements(i) {
             let entry = by_sym
                 .entry((a.subscription, req.plan))
                 .or_insert((0, c.tier, None));
@@ -537,7 +547,7 @@ pub fn evaluate_in_order<'c>(
                     (coverage, Switch::On, effective)
                 }
             };
-            plans.push(PlanCheck {
+            plan_checks.push(PlanCheck {
                 plan: req.plan,
                 required_sub_plan: req.sub_plan,
                 state: state_name,
@@ -545,6 +555,7 @@ pub fn evaluate_in_order<'c>(
                 coverage,
             });
         }
+        let plans = &plan_checks[first_plan..];
         let coverage = if !m.known_type() {
             Coverage::Unknown
         } else if plans.is_empty() {
@@ -557,7 +568,7 @@ pub fn evaluate_in_order<'c>(
                 .unwrap_or(Coverage::Covered)
         };
         assets.push(AssetCoverage {
-            plans: plans.into_boxed_slice(),
+            plans: first_plan as u32..plan_checks.len() as u32,
             coverage,
         });
     }
@@ -611,6 +622,7 @@ pub fn evaluate_in_order<'c>(
     Evaluation {
         findings,
         assets,
+        plan_checks,
         applications,
         organization,
         components,
@@ -698,13 +710,18 @@ fn is_current(catalog: &Catalog, plan: &str, sub: &str) -> bool {
         .is_none_or(|s| s.status == Status::Current)
 }
 
-impl Evaluation<'_> {
+impl<'c> Evaluation<'c> {
+    /// The checks of the plans an asset needs, in the order the mapping gave them.
+    pub fn plans(&self, asset: AssetId) -> &[PlanCheck<'c>] {
+        let range = &self.assets[asset].plans;
+        &self.plan_checks[range.start as usize..range.end as usize]
+    }
+
     /// How a module watches one asset: the base service always; organisation-wide modules by the
     /// organisation's checks; custom application alerting by the asset's applications; the rest
     /// through the asset's plans. A plan that is on but weaker than the tier needs still
     /// delivers the endpoint module (every server sub-plan includes the endpoint sensor).
     pub fn module_coverage(&self, catalog: &Catalog, asset: AssetId, module: usize) -> Coverage {
-        let plans = &self.assets[asset];
         let Some(m) = catalog.profile.modules.get(module) else {
             return Coverage::NotApplicable;
         };
@@ -722,16 +739,16 @@ impl Evaluation<'_> {
                 .unwrap_or(Coverage::NotApplicable),
             // The endpoint sensor comes with the asset's own server plan (its type's, listed
             // first), whatever the sub-plan; a role's extra plan does not deliver it.
-            _ if m.id == "endpoint" => match plans.plans.first() {
+            _ if m.id == "endpoint" => match self.plans(asset).first() {
                 Some(p) if p.state == Switch::On && p.coverage != Coverage::Unknown => {
                     Coverage::Covered
                 }
                 Some(p) if p.state == Switch::On => Coverage::Unknown,
                 Some(p) if p.state == Switch::Off => Coverage::Gap,
                 Some(_) => Coverage::Unknown,
-                None => plans.coverage,
+                None => self.assets[asset].coverage,
             },
-            _ => plans.coverage,
+            _ => self.assets[asset].coverage,
         }
     }
 }

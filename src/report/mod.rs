@@ -417,8 +417,9 @@ impl<'a, 'c> Report<'a, 'c> {
                     coverage: an.evaluation.module_coverage(self.catalog, i, k),
                 })
                 .collect(),
-            plan: e
-                .plans
+            plan: an
+                .evaluation
+                .plans(i)
                 .iter()
                 .map(|p| PlanRow {
                     plan: p.plan,
