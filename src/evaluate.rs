@@ -378,12 +378,71 @@ pub fn evaluate<'c>(
 /// It depends on the ids alone, so [`crate::analyze`] sorts on a second thread while the
 /// assets are classified and mapped, and hands the order to [`evaluate_in_order`].
 pub fn id_order(inv: &Inventory) -> Vec<u32> {
-    let mut order: Vec<u32> = (0..inv.assets.len() as u32).collect();
-    order.sort_unstable_by(|a, b| {
-        let (x, y) = (&*inv.assets[*a as usize].id, &*inv.assets[*b as usize].id);
-        cmp_fold(x.as_bytes(), y.as_bytes()).then_with(|| x.cmp(y))
-    });
+    sort_ids(inv.assets.len(), |a| inv.assets[a as usize].id.as_bytes())
+}
+
+/// Places `0..n` in the order of their ids: without ASCII case, then as written.
+///
+/// A radix sort sixteen bytes at a time. Comparing ids one against another reads two of them
+/// from all over memory at every step, twenty steps deep for a million, and ids share most of
+/// their text. Here each id is read once per sixteen bytes of it: those bytes, lower-cased,
+/// become a key beside its number, the keys are sorted where they lie together, and each run of
+/// equal keys is sorted again by the next sixteen bytes. A run whose ids all end within its
+/// key (they differ at most in case) is put in order by comparing them whole.
+fn sort_ids<'i>(n: usize, id: impl Fn(u32) -> &'i [u8]) -> Vec<u32> {
+    let mut keyed: Vec<Keyed> = (0..n as u32).map(|at| Keyed { key: [0; 2], at }).collect();
+    sort_run(&mut keyed, 0, &id);
+    // A list of its own: collected in place, it would keep the keys' larger allocation.
+    let mut order = Vec::with_capacity(n);
+    order.extend(keyed.iter().map(|k| k.at));
     order
+}
+
+/// An id's number and sixteen of its bytes, lower-cased, as two big-endian numbers (zeros past
+/// the id's end, so that a shorter id comes first).
+#[derive(Clone, Copy)]
+struct Keyed {
+    key: [u64; 2],
+    at: u32,
+}
+
+/// Sorts ids that share their first `depth` bytes (without case).
+fn sort_run<'i>(mut run: &mut [Keyed], mut depth: usize, id: &impl Fn(u32) -> &'i [u8]) {
+    loop {
+        if run.len() < 2 {
+            return;
+        }
+        let mut ended = true;
+        for k in run.iter_mut() {
+            let text = id(k.at);
+            let mut bytes = [0u8; 16];
+            let from = text.len().min(depth);
+            let upto = text.len().min(depth + 16);
+            bytes[..upto - from].copy_from_slice(&text[from..upto]);
+            bytes.make_ascii_lowercase();
+            let (high, low) = bytes.split_at(8);
+            k.key =
+                [high, low].map(|half| u64::from_be_bytes(half.try_into().expect("eight bytes")));
+            ended &= text.len() <= depth + 16;
+        }
+        if ended {
+            run.sort_unstable_by(|a, b| {
+                let (x, y) = (id(a.at), id(b.at));
+                cmp_fold(x, y).then_with(|| x.cmp(y))
+            });
+            return;
+        }
+        run.sort_unstable_by_key(|k| k.key);
+        depth += 16;
+        // The runs of equal keys; the last is sorted by going round again rather than by a
+        // call, so that ids sharing a long prefix do not nest calls deep.
+        let mut start = 0;
+        while let Some(len) = run[start..].iter().position(|k| k.key != run[start].key) {
+            sort_run(&mut run[start..start + len], depth, id);
+            start += len;
+        }
+        run = &mut std::mem::take(&mut run)[start..];
+    }
 }
 
 /// [`evaluate`], given the assets' [`id_order`].
@@ -1040,6 +1099,42 @@ fn subscription_checks<'c>(cx: &mut Ctx<'_, 'c>, rows: &Rows<'c>) -> Vec<Defende
 
 #[cfg(test)]
 mod tests {
+    /// The radix sort of ids gives the order of comparing them whole, whatever their length,
+    /// case, shared prefixes and odd bytes.
+    #[test]
+    fn ids_sort_as_they_compare() {
+        let mut ids: Vec<String> = Vec::new();
+        let prefix = "/subscriptions/0D83b3e2-487a/resourceGroups/RG";
+        for i in 0..300u32 {
+            let mut id = format!("{prefix}{}/providers/x/{}", i % 7, i * 7919 % 1000);
+            if i % 3 == 0 {
+                id = id.to_ascii_uppercase();
+            }
+            ids.push(id[..id.len() - (i % 5) as usize].to_owned());
+        }
+        ids.extend(
+            [
+                "", "a", "A", "a\0", "a\0b", "ab", "aB", "Ab", "é", "e", prefix, prefix,
+            ]
+            .map(str::to_owned),
+        );
+        ids.push(format!("{prefix}/{}", "x".repeat(40)));
+        ids.push(format!("{prefix}/{}", "X".repeat(40)));
+
+        let order = super::sort_ids(ids.len(), |i| ids[i as usize].as_bytes());
+        let mut expected: Vec<u32> = (0..ids.len() as u32).collect();
+        expected.sort_by(|a, b| {
+            let (x, y) = (&ids[*a as usize], &ids[*b as usize]);
+            super::cmp_fold(x.as_bytes(), y.as_bytes()).then_with(|| x.cmp(y))
+        });
+        let text = |o: &[u32]| {
+            o.iter()
+                .map(|i| ids[*i as usize].clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(text(&order), text(&expected));
+    }
+
     use super::*;
 
     #[test]
