@@ -412,15 +412,19 @@ pub fn read_json(
 /// Parses the rows of each slab as it comes, and sends the emptied slab back for reuse.
 fn parse_slabs(
     file: &str,
-    cut: &mpsc::Receiver<Slab>,
-    spare: &mpsc::Sender<Slab>,
+    cut: &mpsc::Receiver<Cut>,
+    spare: &mpsc::Sender<Cut>,
     sink: &mut dyn FnMut(RawResource<'_>),
 ) -> Result<(), Diagnostic> {
     for slab in cut {
         let mut start = 0;
         for row in &slab.rows {
-            let raw = serde_json::from_slice(&slab.text[start..row.end])
-                .map_err(|e| row_error(file, row.line, row.column, &e))?;
+            // Rows begin and end with brackets, so they begin and end on characters.
+            let raw = match &slab.text {
+                Text::Utf8(text) => serde_json::from_str(&text[start..row.end]),
+                Text::Bytes(bytes) => serde_json::from_slice(&bytes[start..row.end]),
+            }
+            .map_err(|e| row_error(file, row.line, row.column, &e))?;
             sink(raw);
             start = row.end;
         }
@@ -466,6 +470,49 @@ impl Slab {
     }
 }
 
+/// A slab as handed over.
+#[derive(Debug)]
+struct Cut {
+    text: Text,
+    rows: Vec<RowSpan>,
+}
+
+/// A slab's text, checked as UTF-8 by the reading thread all at once, so that the parser need
+/// not check each string again. Text that is not UTF-8 goes as bytes, for the parser to say
+/// where.
+#[derive(Debug)]
+enum Text {
+    Utf8(String),
+    Bytes(Vec<u8>),
+}
+
+impl From<Slab> for Cut {
+    fn from(slab: Slab) -> Cut {
+        let text = match String::from_utf8(slab.text) {
+            Ok(text) => Text::Utf8(text),
+            Err(e) => Text::Bytes(e.into_bytes()),
+        };
+        Cut {
+            text,
+            rows: slab.rows,
+        }
+    }
+}
+
+impl From<Cut> for Slab {
+    /// The cut's space, emptied for another slab.
+    fn from(cut: Cut) -> Slab {
+        let mut text = match cut.text {
+            Text::Utf8(text) => text.into_bytes(),
+            Text::Bytes(bytes) => bytes,
+        };
+        let mut rows = cut.rows;
+        text.clear();
+        rows.clear();
+        Slab { text, rows }
+    }
+}
+
 /// Where a row ends in its slab's text, and where it starts in the file.
 #[derive(Debug)]
 struct RowSpan {
@@ -483,8 +530,8 @@ const SLABS_IN_FLIGHT: usize = 2;
 /// The reading thread's end of the hand-over: the slab being filled, where full ones go, and
 /// emptied ones coming back.
 struct Slabs {
-    full: mpsc::SyncSender<Slab>,
-    reuse: mpsc::Receiver<Slab>,
+    full: mpsc::SyncSender<Cut>,
+    reuse: mpsc::Receiver<Cut>,
     open: Slab,
 }
 
@@ -495,11 +542,12 @@ impl Slabs {
         if self.open.rows.is_empty() {
             return true;
         }
-        let mut next = self.reuse.try_recv().unwrap_or_else(|_| Slab::new());
-        next.text.clear();
-        next.rows.clear();
+        let next = self
+            .reuse
+            .try_recv()
+            .map_or_else(|_| Slab::new(), Slab::from);
         let full = std::mem::replace(&mut self.open, next);
-        self.full.send(full).is_ok()
+        self.full.send(full.into()).is_ok()
     }
 }
 
@@ -1075,6 +1123,19 @@ mod tests {
         assert_eq!(
             (e.location.line, e.location.column),
             (Some(3), Some(28)),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_placed_in_their_row() {
+        let mut sink = |_: RawResource<'_>| {};
+        let text = b"[{\"id\": \"a\"},\n {\"id\": \"b\xff\"}]";
+        let e = read_json("f.json", &text[..], &mut sink).unwrap_err();
+        assert!(e.message.contains("invalid unicode code point"), "{e}");
+        assert_eq!(
+            (e.location.line, e.location.column),
+            (Some(2), Some(11)),
             "{e}"
         );
     }
