@@ -154,14 +154,18 @@ impl Finding<'_> {
     /// A fixed hash of the rule and what the finding concerns: stable across runs and versions.
     pub fn fingerprint(&self, inv: &Inventory) -> String {
         let subject = match &self.subject {
-            Subject::Asset(a) => inv.assets[*a].id.to_string(),
-            Subject::Application(a, None) => format!("application|{}", inv.applications[*a].id),
-            Subject::Application(a, Some(part)) => {
-                format!("application|{}|{part}", inv.applications[*a].id)
+            Subject::Asset(a) => Cow::Borrowed(&*inv.assets[*a].id),
+            Subject::Application(a, None) => {
+                Cow::Owned(format!("application|{}", inv.applications[*a].id))
             }
-            Subject::Subscription(s, what) => format!("{}|{what}", s.as_deref().unwrap_or("")),
-            Subject::Organization(check) => format!("organization|{check}"),
-            Subject::ResourceType(t) => t.clone(),
+            Subject::Application(a, Some(part)) => {
+                Cow::Owned(format!("application|{}|{part}", inv.applications[*a].id))
+            }
+            Subject::Subscription(s, what) => {
+                Cow::Owned(format!("{}|{what}", s.as_deref().unwrap_or("")))
+            }
+            Subject::Organization(check) => Cow::Owned(format!("organization|{check}")),
+            Subject::ResourceType(t) => Cow::Borrowed(t.as_str()),
         };
         fingerprint(self.rule, &subject)
     }
@@ -241,10 +245,22 @@ pub struct Evaluation<'c> {
 }
 
 /// A fixed hash of a rule and what it concerns: stable across runs and versions.
+///
+/// The first sixteen bytes of the SHA-256 of the rule's name, a zero byte and the subject in
+/// lower case, in hexadecimal.
 pub fn fingerprint(rule: Rule, subject: &str) -> String {
-    let digest =
-        Sha256::digest(format!("{}\u{0}{}", rule.name(), subject.to_lowercase()).as_bytes());
-    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hasher = Sha256::new();
+    hasher.update(rule.name().as_bytes());
+    hasher.update([0]);
+    hasher.update(subject.to_lowercase().as_bytes());
+    let digest = hasher.finalize();
+    let mut hex = String::with_capacity(32);
+    for b in &digest[..16] {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    hex
 }
 
 struct Ctx<'a, 'c> {
@@ -1099,6 +1115,8 @@ fn subscription_checks<'c>(cx: &mut Ctx<'_, 'c>, rows: &Rows<'c>) -> Vec<Defende
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     /// The radix sort of ids gives the order of comparing them whole, whatever their length,
     /// case, shared prefixes and odd bytes.
     #[test]
@@ -1121,11 +1139,11 @@ mod tests {
         ids.push(format!("{prefix}/{}", "x".repeat(40)));
         ids.push(format!("{prefix}/{}", "X".repeat(40)));
 
-        let order = super::sort_ids(ids.len(), |i| ids[i as usize].as_bytes());
+        let order = sort_ids(ids.len(), |i| ids[i as usize].as_bytes());
         let mut expected: Vec<u32> = (0..ids.len() as u32).collect();
         expected.sort_by(|a, b| {
             let (x, y) = (&ids[*a as usize], &ids[*b as usize]);
-            super::cmp_fold(x.as_bytes(), y.as_bytes()).then_with(|| x.cmp(y))
+            cmp_fold(x.as_bytes(), y.as_bytes()).then_with(|| x.cmp(y))
         });
         let text = |o: &[u32]| {
             o.iter()
@@ -1134,8 +1152,6 @@ mod tests {
         };
         assert_eq!(text(&order), text(&expected));
     }
-
-    use super::*;
 
     #[test]
     fn fingerprints_are_fixed_and_case_blind() {
@@ -1151,6 +1167,10 @@ mod tests {
         assert_eq!(
             fingerprint(Rule::DefenderPlanOff, "vm-1"),
             "2eb85e6908df6dc22b2dd5d3fa83b8c8"
+        );
+        assert_eq!(
+            fingerprint(Rule::DefenderPlanOff, "/subscriptions/S/VM-É"),
+            "adc0ea55b77ee9a2c64a5289b58686ac"
         );
     }
 }
