@@ -595,13 +595,19 @@ mod tests {
     #[test]
     fn fast_strings_and_numbers_match_serde() {
         let long = "0123456789abcdef".repeat(3);
-        for at in [0, 5, 15, 16, 31, 40, 47] {
-            for special in ["\"", "\\", "\n", "\u{1f}", "é"] {
-                let mut text = long.clone();
-                text.replace_range(at..at + 1, special);
-                let mut by_hand = Vec::new();
-                fast::string(&mut by_hand, &text);
-                assert_eq!(by_hand, serde_json::to_vec(&text).unwrap(), "{text:?}");
+        let check = |text: &str| {
+            let mut by_hand = Vec::new();
+            fast::string(&mut by_hand, text);
+            assert_eq!(by_hand, serde_json::to_vec(text).unwrap(), "{text:?}");
+        };
+        for len in [0, 1, 3, 7, 8, 9, 15, 16, 17, 48] {
+            check(&long[..len]);
+            for at in 0..len {
+                for special in ["\"", "\\", "\n", "\u{1f}", "\u{0}", "\u{7f}", "é", "!", "]"] {
+                    let mut text = long[..len].to_owned();
+                    text.replace_range(at..at + 1, special);
+                    check(&text);
+                }
             }
         }
         for n in [0u8, 7, 10, 99, 100, 255] {
@@ -875,15 +881,28 @@ mod fast {
         buf.extend_from_slice(&NEW_LINE[..1 + indent]);
     }
 
-    /// `"key": ` on a new line at `indent` spaces, after a comma unless it is the first.
-    fn key(buf: &mut Vec<u8>, first: bool, indent: usize, name: &str) {
-        if !first {
-            buf.push(b',');
-        }
-        new_line(buf, indent);
-        buf.push(b'"');
-        buf.extend_from_slice(name.as_bytes());
-        buf.extend_from_slice(b"\": ");
+    /// The spaces of an indent, as text the compiler can join to others.
+    macro_rules! spaces {
+        (6) => {
+            "      "
+        };
+        (8) => {
+            "        "
+        };
+        (10) => {
+            "          "
+        };
+    }
+
+    /// `"key": ` on a new line at an indent of 6, 8 or 10 spaces, after a comma unless it is
+    /// the `first`: one piece of text made by the compiler, copied at once.
+    macro_rules! key {
+        ($buf:expr, first, $indent:tt, $name:literal) => {
+            $buf.extend_from_slice(concat!("\n", spaces!($indent), "\"", $name, "\": ").as_bytes())
+        };
+        ($buf:expr, $indent:tt, $name:literal) => {
+            $buf.extend_from_slice(concat!(",\n", spaces!($indent), "\"", $name, "\": ").as_bytes())
+        };
     }
 
     fn close(buf: &mut Vec<u8>, indent: usize, bracket: u8) {
@@ -912,16 +931,16 @@ mod fast {
 
     fn reason(buf: &mut Vec<u8>, r: &Reason<'_>) {
         buf.push(b'{');
-        key(buf, true, 10, "source");
+        key!(buf, first, 10, "source");
         string(buf, r.source.as_str());
-        key(buf, false, 10, "text");
+        key!(buf, 10, "text");
         string(buf, &r.text);
         if let Some(at) = &r.at {
-            key(buf, false, 10, "at");
+            key!(buf, 10, "at");
             string(buf, at);
         }
         if !r.path.is_empty() {
-            key(buf, false, 10, "path");
+            key!(buf, 10, "path");
             buf.push(b'[');
             for (i, p) in r.path.iter().enumerate() {
                 if i > 0 {
@@ -938,25 +957,25 @@ mod fast {
     /// A finding row, starting at its `{`.
     pub fn finding(buf: &mut Vec<u8>, f: &FindingRow<'_>) {
         buf.push(b'{');
-        key(buf, true, 6, "rule");
+        key!(buf, first, 6, "rule");
         string(buf, f.rule);
-        key(buf, false, 6, "severity");
+        key!(buf, 6, "severity");
         string(buf, f.severity.as_str());
-        key(buf, false, 6, "asset");
+        key!(buf, 6, "asset");
         opt(buf, f.asset);
-        key(buf, false, 6, "application");
+        key!(buf, 6, "application");
         opt(buf, f.application);
-        key(buf, false, 6, "subscription");
+        key!(buf, 6, "subscription");
         opt(buf, f.subscription);
-        key(buf, false, 6, "module");
+        key!(buf, 6, "module");
         opt(buf, f.module);
-        key(buf, false, 6, "plan");
+        key!(buf, 6, "plan");
         opt(buf, f.plan);
-        key(buf, false, 6, "message");
+        key!(buf, 6, "message");
         string(buf, &f.message);
-        key(buf, false, 6, "remediation");
+        key!(buf, 6, "remediation");
         string(buf, f.remediation);
-        key(buf, false, 6, "fingerprint");
+        key!(buf, 6, "fingerprint");
         string(buf, &f.fingerprint);
         close(buf, 4, b'}');
     }
@@ -964,52 +983,52 @@ mod fast {
     /// An asset row, starting at its `{` (its line's indent is the caller's).
     pub fn asset(buf: &mut Vec<u8>, a: &AssetRow<'_>) {
         buf.push(b'{');
-        key(buf, true, 6, "id");
+        key!(buf, first, 6, "id");
         string(buf, a.id);
-        key(buf, false, 6, "name");
+        key!(buf, 6, "name");
         string(buf, a.name);
-        key(buf, false, 6, "type");
+        key!(buf, 6, "type");
         string(buf, a.type_name);
-        key(buf, false, 6, "class");
+        key!(buf, 6, "class");
         opt(buf, a.class);
-        key(buf, false, 6, "subscription");
+        key!(buf, 6, "subscription");
         opt(buf, a.subscription);
-        key(buf, false, 6, "resource_group");
+        key!(buf, 6, "resource_group");
         opt(buf, a.resource_group);
-        key(buf, false, 6, "sensitivity");
+        key!(buf, 6, "sensitivity");
         string(buf, a.sensitivity.as_str());
-        key(buf, false, 6, "impact");
+        key!(buf, 6, "impact");
         string(buf, a.impact.as_str());
-        key(buf, false, 6, "tier");
+        key!(buf, 6, "tier");
         number(buf, a.tier.0);
-        key(buf, false, 6, "reasons");
+        key!(buf, 6, "reasons");
         buf.push(b'{');
-        key(buf, true, 8, "sensitivity");
+        key!(buf, first, 8, "sensitivity");
         reason(buf, &a.reasons.sensitivity);
-        key(buf, false, 8, "impact");
+        key!(buf, 8, "impact");
         reason(buf, &a.reasons.impact);
         close(buf, 6, b'}');
-        key(buf, false, 6, "modules");
+        key!(buf, 6, "modules");
         list(buf, &a.modules, |buf, m| {
-            key(buf, true, 10, "id");
+            key!(buf, first, 10, "id");
             string(buf, m.id);
-            key(buf, false, 10, "coverage");
+            key!(buf, 10, "coverage");
             string(buf, m.coverage.as_str());
         });
-        key(buf, false, 6, "plan");
+        key!(buf, 6, "plan");
         list(buf, &a.plan, |buf, p| {
-            key(buf, true, 10, "plan");
+            key!(buf, first, 10, "plan");
             string(buf, p.plan);
-            key(buf, false, 10, "required_sub_plan");
+            key!(buf, 10, "required_sub_plan");
             opt(buf, p.required_sub_plan);
-            key(buf, false, 10, "state");
+            key!(buf, 10, "state");
             string(buf, p.state);
-            key(buf, false, 10, "sub_plan");
+            key!(buf, 10, "sub_plan");
             opt(buf, p.sub_plan);
-            key(buf, false, 10, "coverage");
+            key!(buf, 10, "coverage");
             string(buf, p.coverage.as_str());
         });
-        key(buf, false, 6, "coverage");
+        key!(buf, 6, "coverage");
         string(buf, a.coverage.as_str());
         close(buf, 4, b'}');
     }
