@@ -480,10 +480,7 @@ impl<'a> Builder<'a> {
             .filter(|g| !g.is_empty())
             .or_else(|| id_segment(id, "resourcegroups").map(Cow::Owned));
         let type_name = self.type_sym(type_given);
-        let name: &str = raw
-            .name
-            .as_deref()
-            .unwrap_or_else(|| id.rsplit('/').next().unwrap_or(id));
+        let name: &str = raw.name.as_deref().unwrap_or_else(|| last_segment(id));
         let asset_id = self.inv.assets.len();
 
         let props = raw.properties.unwrap_or_default();
