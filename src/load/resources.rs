@@ -1128,6 +1128,38 @@ mod tests {
     }
 
     #[test]
+    fn rows_longer_than_a_chunk_and_a_slab_are_read_whole() {
+        let long = "v".repeat(3 * CHUNK + SLAB_BYTES);
+        let text = format!(
+            "[{{\"id\": \"a\", \"type\": \"t\"}},\n {{\"id\": \"b\", \"type\": \"t\", \"tags\": {{\"k\": \"{long}\"}}}},\n {{\"id\": \"c\", \"type\": \"t\"}}]"
+        );
+        let mut rows = Vec::new();
+        read_json("big.json", text.as_bytes(), &mut |r| rows.push(own(r))).unwrap();
+        let ids: Vec<_> = rows
+            .iter()
+            .map(|r| r.id.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        assert_eq!(rows[1].tags, [("k".to_owned(), long)]);
+    }
+
+    #[test]
+    fn a_bad_row_stops_the_reading_early_and_is_the_error_told() {
+        let row = r#"{"id": "/subscriptions/s/resourceGroups/g/providers/P/t/n", "type": "P/t"}"#;
+        let mut lines = vec![row; 4 * CHUNK / row.len()];
+        lines[2] = r#"{"id": "x" "type": "P/t"}"#;
+        // Past the rows, more that is wrong: the bad row comes first in the file.
+        let text = format!("[{}\n, oops", lines.join(",\n"));
+        let mut sink = |_: RawResource<'_>| {};
+        let e = read_json("f.json", text.as_bytes(), &mut sink).unwrap_err();
+        assert_eq!(
+            (e.location.line, e.location.column),
+            (Some(3), Some(12)),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn bytes_that_are_not_utf8_are_placed_in_their_row() {
         let mut sink = |_: RawResource<'_>| {};
         let text = b"[{\"id\": \"a\"},\n {\"id\": \"b\xff\"}]";
