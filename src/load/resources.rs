@@ -368,16 +368,18 @@ pub fn json_error(file: &str, e: &serde_json::Error) -> Diagnostic {
 /// Two threads share the work. A reading thread walks the outer levels by hand (a bare array,
 /// or a Resource Graph page with `data` beside `count`, `total_records`, `skip_token` and
 /// `resultTruncated`), holding one chunk of the file at a time, and cuts the rows out into
-/// [`Slab`]s; this thread parses each row from its bytes and hands it to `sink`. An error in a
+/// slabs; this thread parses each row from its bytes and hands it to `sink`. An error in a
 /// row comes before anything the reading thread finds later in the file, so it wins.
 pub fn read_json(
     file: &str,
     reader: impl Read + Send,
     sink: &mut dyn FnMut(RawResource<'_>),
 ) -> Result<PageInfo, Diagnostic> {
-    let (full, cut) = mpsc::sync_channel(SLABS_IN_FLIGHT);
-    let (spare, reuse) = mpsc::channel();
     std::thread::scope(|scope| {
+        // Made inside the scope, so that the parsing end is dropped, and the reading thread
+        // stops, even if this thread unwinds.
+        let (full, cut) = mpsc::sync_channel(SLABS_IN_FLIGHT);
+        let (spare, reuse) = mpsc::channel();
         let reading = scope.spawn(move || {
             let mut s = Scanner {
                 file,
