@@ -403,8 +403,9 @@ pub fn id_order(inv: &Inventory) -> Vec<u32> {
 /// from all over memory at every step, twenty steps deep for a million, and ids share most of
 /// their text. Here each id is read once per sixteen bytes of it: those bytes, lower-cased,
 /// become a key beside its number, the keys are sorted where they lie together, and each run of
-/// equal keys is sorted again by the next sixteen bytes. A run whose ids all end within its
-/// key (they differ at most in case) is put in order by comparing them whole.
+/// equal keys is sorted again by the next sixteen bytes. A run whose ids all end within the
+/// next sixteen bytes is put in order by comparing them whole, which also settles ids that
+/// differ only in case.
 fn sort_ids<'i>(n: usize, id: impl Fn(u32) -> &'i [u8]) -> Vec<u32> {
     let mut keyed: Vec<Keyed> = (0..n as u32).map(|at| Keyed { key: [0; 2], at }).collect();
     sort_run(&mut keyed, 0, &id);
