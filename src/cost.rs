@@ -145,16 +145,17 @@ pub fn estimate<'c>(
 
     for (i, a) in inv.assets.iter().enumerate() {
         let m = &mapping.assets[i];
-        if m.requirements.is_empty() {
+        let requirements = mapping.requirements(i);
+        if requirements.is_empty() {
             continue;
         }
-        let checks = &evaluation.assets[i].plans;
+        let checks = evaluation.plans(i);
         let rt = inv.resource_type(catalog, a);
         let is_server = m
             .class(catalog)
             .and_then(|c| catalog.class(c))
             .is_some_and(|c| c.server);
-        for (k, req) in m.requirements.iter().enumerate() {
+        for (k, req) in requirements.iter().enumerate() {
             let acc = rows.entry((a.subscription, req.plan)).or_default();
             let billing = match req.role {
                 Some(role) => catalog.role(role).and_then(|r| r.billing),

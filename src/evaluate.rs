@@ -155,14 +155,18 @@ impl Finding<'_> {
     /// A fixed hash of the rule and what the finding concerns: stable across runs and versions.
     pub fn fingerprint(&self, inv: &Inventory) -> String {
         let subject = match &self.subject {
-            Subject::Asset(a) => inv.assets[*a].id.to_string(),
-            Subject::Application(a, None) => format!("application|{}", inv.applications[*a].id),
-            Subject::Application(a, Some(part)) => {
-                format!("application|{}|{part}", inv.applications[*a].id)
+            Subject::Asset(a) => Cow::Borrowed(&*inv.assets[*a].id),
+            Subject::Application(a, None) => {
+                Cow::Owned(format!("application|{}", inv.applications[*a].id))
             }
-            Subject::Subscription(s, what) => format!("{}|{what}", s.as_deref().unwrap_or("")),
-            Subject::Organization(check) => format!("organization|{check}"),
-            Subject::ResourceType(t) => t.clone(),
+            Subject::Application(a, Some(part)) => {
+                Cow::Owned(format!("application|{}|{part}", inv.applications[*a].id))
+            }
+            Subject::Subscription(s, what) => {
+                Cow::Owned(format!("{}|{what}", s.as_deref().unwrap_or("")))
+            }
+            Subject::Organization(check) => Cow::Owned(format!("organization|{check}")),
+            Subject::ResourceType(t) => Cow::Borrowed(t.as_str()),
         };
         fingerprint(self.rule, &subject)
     }
@@ -198,9 +202,11 @@ pub struct PlanCheck<'c> {
     pub coverage: Coverage,
 }
 
+/// An asset's coverage; its plan checks are in [`Evaluation::plan_checks`].
 #[derive(Debug, Clone)]
-pub struct AssetCoverage<'c> {
-    pub plans: Box<[PlanCheck<'c>]>,
+pub struct AssetCoverage {
+    /// Where the asset's checks lie in [`Evaluation::plan_checks`].
+    plans: std::ops::Range<u32>,
     pub coverage: Coverage,
 }
 
@@ -283,7 +289,10 @@ pub struct DefenderRow<'c> {
 #[derive(Debug)]
 pub struct Evaluation<'c> {
     pub findings: Vec<Finding<'c>>,
-    pub assets: Vec<AssetCoverage<'c>>,
+    pub assets: Vec<AssetCoverage>,
+    /// Every asset's plan checks, one asset after another (one list rather than one per
+    /// asset: a million assets would be a million allocations).
+    plan_checks: Vec<PlanCheck<'c>>,
     pub applications: Vec<ApplicationCoverage>,
     /// Organisation-level modules and whether their checks pass.
     pub organization: BTreeMap<String, Coverage>,
@@ -295,10 +304,22 @@ pub struct Evaluation<'c> {
 }
 
 /// A fixed hash of a rule and what it concerns: stable across runs and versions.
+///
+/// The first sixteen bytes of the SHA-256 of the rule's name, a zero byte and the subject in
+/// lower case, in hexadecimal.
 pub fn fingerprint(rule: Rule, subject: &str) -> String {
-    let digest =
-        Sha256::digest(format!("{}\u{0}{}", rule.name(), subject.to_lowercase()).as_bytes());
-    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hasher = Sha256::new();
+    hasher.update(rule.name().as_bytes());
+    hasher.update([0]);
+    hasher.update(subject.to_lowercase().as_bytes());
+    let digest = hasher.finalize();
+    let mut hex = String::with_capacity(32);
+    for b in &digest[..16] {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    hex
 }
 
 struct Ctx<'a, 'c> {
@@ -427,6 +448,91 @@ pub fn evaluate<'c>(
     mapping: &Mapping<'c>,
     catalog: &'c Catalog,
 ) -> Evaluation<'c> {
+    evaluate_in_order(inv, classes, mapping, catalog, id_order(inv))
+}
+
+/// The assets in id order: without case, then as written.
+///
+/// It depends on the ids alone, so [`crate::analyze`] sorts on a second thread while the
+/// assets are classified and mapped, and hands the order to [`evaluate_in_order`].
+pub fn id_order(inv: &Inventory) -> Vec<u32> {
+    sort_ids(inv.assets.len(), |a| inv.assets[a as usize].id.as_bytes())
+}
+
+/// Places `0..n` in the order of their ids: without ASCII case, then as written.
+///
+/// A radix sort sixteen bytes at a time. Comparing ids one against another reads two of them
+/// from all over memory at every step, twenty steps deep for a million, and ids share most of
+/// their text. Here each id is read once per sixteen bytes of it: those bytes, lower-cased,
+/// become a key beside its number, the keys are sorted where they lie together, and each run of
+/// equal keys is sorted again by the next sixteen bytes. A run whose ids all end within the
+/// next sixteen bytes is put in order by comparing them whole, which also settles ids that
+/// differ only in case.
+fn sort_ids<'i>(n: usize, id: impl Fn(u32) -> &'i [u8]) -> Vec<u32> {
+    let mut keyed: Vec<Keyed> = (0..n as u32).map(|at| Keyed { key: [0; 2], at }).collect();
+    sort_run(&mut keyed, 0, &id);
+    // A list of its own: collected in place, it would keep the keys' larger allocation.
+    let mut order = Vec::with_capacity(n);
+    order.extend(keyed.iter().map(|k| k.at));
+    order
+}
+
+/// An id's number and sixteen of its bytes, lower-cased, as two big-endian numbers (zeros past
+/// the id's end, so that a shorter id comes first).
+#[derive(Clone, Copy)]
+struct Keyed {
+    key: [u64; 2],
+    at: u32,
+}
+
+/// Sorts ids that share their first `depth` bytes (without case).
+fn sort_run<'i>(mut run: &mut [Keyed], mut depth: usize, id: &impl Fn(u32) -> &'i [u8]) {
+    loop {
+        if run.len() < 2 {
+            return;
+        }
+        let mut ended = true;
+        for k in run.iter_mut() {
+            let text = id(k.at);
+            let mut bytes = [0u8; 16];
+            let from = text.len().min(depth);
+            let upto = text.len().min(depth + 16);
+            bytes[..upto - from].copy_from_slice(&text[from..upto]);
+            bytes.make_ascii_lowercase();
+            let (high, low) = bytes.split_at(8);
+            k.key =
+                [high, low].map(|half| u64::from_be_bytes(half.try_into().expect("eight bytes")));
+            ended &= text.len() <= depth + 16;
+        }
+        if ended {
+            run.sort_unstable_by(|a, b| {
+                let (x, y) = (id(a.at), id(b.at));
+                cmp_fold(x, y).then_with(|| x.cmp(y))
+            });
+            return;
+        }
+        run.sort_unstable_by_key(|k| k.key);
+        depth += 16;
+        // The runs of equal keys; the last is sorted by going round again rather than by a
+        // call, so that ids sharing a long prefix do not nest calls deep.
+        let mut start = 0;
+        while let Some(len) = run[start..].iter().position(|k| k.key != run[start].key) {
+            sort_run(&mut run[start..start + len], depth, id);
+            start += len;
+        }
+        run = &mut std::mem::take(&mut run)[start..];
+    }
+}
+
+/// [`evaluate`], given the assets' [`id_order`].
+pub fn evaluate_in_order<'c>(
+    inv: &Inventory,
+    classes: &Classification,
+    mapping: &Mapping<'c>,
+    catalog: &'c Catalog,
+    order: Vec<u32>,
+) -> Evaluation<'c> {
+    debug_assert_eq!(order.len(), inv.assets.len());
     let mut cx = Ctx {
         inv,
         classes,
@@ -448,6 +554,11 @@ pub fn evaluate<'c>(
     // Unknown types by lower-cased name: the first spelling seen, and the count.
     let mut unknown_types: BTreeMap<String, (String, usize)> = BTreeMap::new();
     let mut assets = Vec::with_capacity(inv.assets.len());
+    let mut plan_checks = Vec::with_capacity(
+        (0..inv.assets.len())
+            .map(|i| mapping.requirements(i).len())
+            .sum(),
+    );
 
     for (i, a) in inv.assets.iter().enumerate() {
         let m = &mapping.assets[i];
@@ -476,8 +587,8 @@ pub fn evaluate<'c>(
                 Cow::Borrowed(Rule::UnclassifiedAsset.fix()),
             );
         }
-        let mut plans = Vec::with_capacity(m.requirements.len());
-        for req in &m.requirements {
+        let first_plan = plan_checks.len();
+        for req in mapping.requirements(i) {
             let entry = by_sym
                 .entry((a.subscription, req.plan))
                 .or_insert((0, c.tier, None));
@@ -575,7 +686,7 @@ pub fn evaluate<'c>(
                     (coverage, Switch::On, effective)
                 }
             };
-            plans.push(PlanCheck {
+            plan_checks.push(PlanCheck {
                 plan: req.plan,
                 required_sub_plan: req.sub_plan,
                 state: state_name,
@@ -583,6 +694,7 @@ pub fn evaluate<'c>(
                 coverage,
             });
         }
+        let plans = &plan_checks[first_plan..];
         let coverage = if !m.known_type() {
             Coverage::Unknown
         } else if plans.is_empty() {
@@ -595,7 +707,7 @@ pub fn evaluate<'c>(
                 .unwrap_or(Coverage::Covered)
         };
         assets.push(AssetCoverage {
-            plans: plans.into_boxed_slice(),
+            plans: first_plan as u32..plan_checks.len() as u32,
             coverage,
         });
     }
@@ -618,12 +730,7 @@ pub fn evaluate<'c>(
         .collect();
     let defender = subscription_checks(&mut cx, &rows);
     let mut findings = cx.findings;
-    // Assets in id order (without case, then as written), once for the findings and reports.
-    let mut order: Vec<u32> = (0..inv.assets.len() as u32).collect();
-    order.sort_unstable_by(|a, b| {
-        let (x, y) = (&*inv.assets[*a as usize].id, &*inv.assets[*b as usize].id);
-        cmp_fold(x.as_bytes(), y.as_bytes()).then_with(|| x.cmp(y))
-    });
+    // Each asset's place in id order.
     let mut place = vec![0u32; order.len()];
     for (p, a) in order.iter().enumerate() {
         place[*a as usize] = p as u32;
@@ -654,6 +761,7 @@ pub fn evaluate<'c>(
     Evaluation {
         findings,
         assets,
+        plan_checks,
         applications,
         organization,
         components,
@@ -741,13 +849,18 @@ fn is_current(catalog: &Catalog, plan: &str, sub: &str) -> bool {
         .is_none_or(|s| s.status == Status::Current)
 }
 
-impl Evaluation<'_> {
+impl<'c> Evaluation<'c> {
+    /// The checks of the plans an asset needs, in the order the mapping gave them.
+    pub fn plans(&self, asset: AssetId) -> &[PlanCheck<'c>] {
+        let range = &self.assets[asset].plans;
+        &self.plan_checks[range.start as usize..range.end as usize]
+    }
+
     /// How a module watches one asset: the base service always; organisation-wide modules by the
     /// organisation's checks; custom application alerting by the asset's applications; the rest
     /// through the asset's plans. A plan that is on but weaker than the tier needs still
     /// delivers the endpoint module (every server sub-plan includes the endpoint sensor).
     pub fn module_coverage(&self, catalog: &Catalog, asset: AssetId, module: usize) -> Coverage {
-        let plans = &self.assets[asset];
         let Some(m) = catalog.profile.modules.get(module) else {
             return Coverage::NotApplicable;
         };
@@ -765,16 +878,16 @@ impl Evaluation<'_> {
                 .unwrap_or(Coverage::NotApplicable),
             // The endpoint sensor comes with the asset's own server plan (its type's, listed
             // first), whatever the sub-plan; a role's extra plan does not deliver it.
-            _ if m.id == "endpoint" => match plans.plans.first() {
+            _ if m.id == "endpoint" => match self.plans(asset).first() {
                 Some(p) if p.state == Switch::On && p.coverage != Coverage::Unknown => {
                     Coverage::Covered
                 }
                 Some(p) if p.state == Switch::On => Coverage::Unknown,
                 Some(p) if p.state == Switch::Off => Coverage::Gap,
                 Some(_) => Coverage::Unknown,
-                None => plans.coverage,
+                None => self.assets[asset].coverage,
             },
-            _ => plans.coverage,
+            _ => self.assets[asset].coverage,
         }
     }
 }
@@ -1364,6 +1477,42 @@ fn subscription_checks<'c>(cx: &mut Ctx<'_, 'c>, rows: &Rows<'c>) -> Vec<Defende
 mod tests {
     use super::*;
 
+    /// The radix sort of ids gives the order of comparing them whole, whatever their length,
+    /// case, shared prefixes and odd bytes.
+    #[test]
+    fn ids_sort_as_they_compare() {
+        let mut ids: Vec<String> = Vec::new();
+        let prefix = "/subscriptions/0D83b3e2-487a/resourceGroups/RG";
+        for i in 0..300u32 {
+            let mut id = format!("{prefix}{}/providers/x/{}", i % 7, i * 7919 % 1000);
+            if i % 3 == 0 {
+                id = id.to_ascii_uppercase();
+            }
+            ids.push(id[..id.len() - (i % 5) as usize].to_owned());
+        }
+        ids.extend(
+            [
+                "", "a", "A", "a\0", "a\0b", "ab", "aB", "Ab", "é", "e", prefix, prefix,
+            ]
+            .map(str::to_owned),
+        );
+        ids.push(format!("{prefix}/{}", "x".repeat(40)));
+        ids.push(format!("{prefix}/{}", "X".repeat(40)));
+
+        let order = sort_ids(ids.len(), |i| ids[i as usize].as_bytes());
+        let mut expected: Vec<u32> = (0..ids.len() as u32).collect();
+        expected.sort_by(|a, b| {
+            let (x, y) = (&ids[*a as usize], &ids[*b as usize]);
+            cmp_fold(x.as_bytes(), y.as_bytes()).then_with(|| x.cmp(y))
+        });
+        let text = |o: &[u32]| {
+            o.iter()
+                .map(|i| ids[*i as usize].clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(text(&order), text(&expected));
+    }
+
     #[test]
     fn fingerprints_are_fixed_and_case_blind() {
         assert_eq!(
@@ -1378,6 +1527,10 @@ mod tests {
         assert_eq!(
             fingerprint(Rule::DefenderPlanOff, "vm-1"),
             "2eb85e6908df6dc22b2dd5d3fa83b8c8"
+        );
+        assert_eq!(
+            fingerprint(Rule::DefenderPlanOff, "/subscriptions/S/VM-É"),
+            "adc0ea55b77ee9a2c64a5289b58686ac"
         );
     }
 }

@@ -132,12 +132,12 @@ impl Asset {
     pub fn name(&self) -> &str {
         self.own_name
             .as_deref()
-            .unwrap_or_else(|| self.id.rsplit('/').next().unwrap_or(&self.id))
+            .unwrap_or_else(|| last_segment(&self.id))
     }
 
     /// What to keep for a name: nothing when the id says it already.
     pub fn name_to_keep(id: &str, name: &str) -> Option<Box<str>> {
-        (id.rsplit('/').next() != Some(name)).then(|| name.into())
+        (last_segment(id) != name).then(|| name.into())
     }
 
     pub fn is_node_pool(&self) -> bool {
@@ -737,6 +737,11 @@ mod tests {
         };
         assert!(by_id.matches(&inv, &asset, &[]));
     }
+}
+
+/// What follows an id's last `/` (all of it when it has none): an ARM resource's name.
+pub fn last_segment(id: &str) -> &str {
+    memchr::memrchr(b'/', id.as_bytes()).map_or(id, |i| &id[i + 1..])
 }
 
 /// A case-blind hash of a text, for look-ups that must not keep a copy of every id.

@@ -65,18 +65,28 @@ pub fn analyze_with<'c>(
     let loaded = load::load(inputs, catalog, options)?;
     lap("load");
     let inventory = loaded.inventory;
-    let graph = graph::AssetGraph::build(&inventory);
-    lap("graph");
-    let classification = classify::classify(&inventory, &graph, catalog);
-    // The reports need the classification, not the graph's edges: free them now.
-    drop(graph);
-    lap("classify");
-    let mapping = map::map(&inventory, &classification, catalog);
-    lap("map");
-    let evaluation = evaluate::evaluate(&inventory, &classification, &mapping, catalog);
-    lap("evaluate");
-    let cost = cost::estimate(&inventory, &mapping, &evaluation, catalog);
-    lap("cost");
+    // The assets' id order needs nothing but their ids: it is sorted on a second thread while
+    // this one classifies and maps.
+    let (classification, mapping, evaluation, cost) = std::thread::scope(|scope| {
+        let order = scope.spawn(|| evaluate::id_order(&inventory));
+        let graph = graph::AssetGraph::build(&inventory);
+        lap("graph");
+        let classification = classify::classify(&inventory, &graph, catalog);
+        // The reports need the classification, not the graph's edges: free them now.
+        drop(graph);
+        lap("classify");
+        let mapping = map::map(&inventory, &classification, catalog);
+        lap("map");
+        let order = order
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let evaluation =
+            evaluate::evaluate_in_order(&inventory, &classification, &mapping, catalog, order);
+        lap("evaluate");
+        let cost = cost::estimate(&inventory, &mapping, &evaluation, catalog);
+        lap("cost");
+        (classification, mapping, evaluation, cost)
+    });
     let mut warnings = loaded.warnings;
     warnings.extend(classification.warnings.iter().cloned());
     warnings.sort();

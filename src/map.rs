@@ -13,7 +13,7 @@ use crate::profile::model::{ClassCoverage, VariantCondition};
 use crate::rules::Rule;
 
 /// A plan an asset needs, with the sub-plan its tier needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Requirement<'c> {
     pub plan: &'c str,
     pub sub_plan: Option<&'c str>,
@@ -66,7 +66,8 @@ pub struct Mapped<'c> {
     pub class_index: Option<u16>,
     pub not_applicable: bool,
     pub modules: ModuleSet,
-    pub requirements: Box<[Requirement<'c>]>,
+    /// The plans the asset needs, by their place in [`Mapping::requirement_sets`].
+    requirements: u32,
     pub uncovered: Box<[Uncovered<'c>]>,
 }
 
@@ -85,9 +86,19 @@ impl<'c> Mapped<'c> {
 #[derive(Debug)]
 pub struct Mapping<'c> {
     pub assets: Vec<Mapped<'c>>,
+    /// Each different list of plans that assets need, kept once: a million assets need a
+    /// few dozen of them. The first is the empty list.
+    requirement_sets: Vec<Box<[Requirement<'c>]>>,
     /// Licensed products plus `endpoints`, `on-premises-ad` and `siem` where they hold.
     pub facts: BTreeSet<String>,
     pub archetype: Archetype,
+}
+
+impl<'c> Mapping<'c> {
+    /// The plans an asset needs.
+    pub fn requirements(&self, asset: usize) -> &[Requirement<'c>] {
+        &self.requirement_sets[self.assets[asset].requirements as usize]
+    }
 }
 
 pub fn map<'c>(inv: &Inventory, classes: &Classification, catalog: &'c Catalog) -> Mapping<'c> {
@@ -98,22 +109,18 @@ pub fn map<'c>(inv: &Inventory, classes: &Classification, catalog: &'c Catalog) 
         }
     }
     let hosts = host_of(inv);
-    let modules = ModuleIndex::new(catalog);
+    let mut mapper = Mapper {
+        catalog,
+        modules: ModuleIndex::new(catalog),
+        sets: RequirementSets::default(),
+    };
     let assets: Vec<Mapped<'c>> = inv
         .assets
         .iter()
         .enumerate()
         .map(|(i, a)| {
             let host = hosts[i].map(|h| &inv.assets[h]);
-            map_asset(
-                inv,
-                a,
-                host,
-                classes.assets[i].tier,
-                in_app[i],
-                catalog,
-                &modules,
-            )
+            mapper.asset(inv, a, host, classes.assets[i].tier, in_app[i])
         })
         .collect();
 
@@ -135,6 +142,7 @@ pub fn map<'c>(inv: &Inventory, classes: &Classification, catalog: &'c Catalog) 
 
     Mapping {
         assets,
+        requirement_sets: mapper.sets.lists,
         facts: facts(inv, catalog),
         archetype,
     }
@@ -177,74 +185,115 @@ fn host_of(inv: &Inventory) -> Vec<Option<usize>> {
     out
 }
 
-fn map_asset<'c>(
-    inv: &Inventory,
-    a: &Asset,
-    host: Option<&Asset>,
-    tier: crate::domain::Tier,
-    in_app: bool,
+/// What mapping one asset needs from the others: the profile, its modules by id, and the
+/// lists of requirements met so far.
+struct Mapper<'c> {
     catalog: &'c Catalog,
-    index: &ModuleIndex<'c>,
-) -> Mapped<'c> {
-    let profile = &catalog.profile;
-    let mut modules = ModuleSet::default();
-    for m in &profile.always_modules {
-        index.add(&mut modules, m);
-    }
-    if in_app {
-        index.add(&mut modules, "custom-application");
-    }
-    let Some(rt) = inv.resource_type(catalog, a) else {
-        return Mapped {
-            class_index: None,
-            not_applicable: false,
-            modules,
-            requirements: Box::new([]),
-            uncovered: Box::new([]),
-        };
-    };
-    // A Kubernetes node pool is watched through its cluster's plan, not as servers.
-    let not_applicable = a.is_node_pool()
-        || catalog
-            .class(&rt.class)
-            .is_some_and(|c| c.coverage == ClassCoverage::NotApplicable);
-    let mut requirements = Vec::new();
-    let mut uncovered = Vec::new();
-    if !not_applicable {
-        for m in &rt.modules {
+    modules: ModuleIndex<'c>,
+    sets: RequirementSets<'c>,
+}
+
+impl<'c> Mapper<'c> {
+    fn asset(
+        &mut self,
+        inv: &Inventory,
+        a: &Asset,
+        host: Option<&Asset>,
+        tier: crate::domain::Tier,
+        in_app: bool,
+    ) -> Mapped<'c> {
+        let (catalog, index) = (self.catalog, &self.modules);
+        let profile = &catalog.profile;
+        let mut modules = ModuleSet::default();
+        for m in &profile.always_modules {
             index.add(&mut modules, m);
         }
-        if let Some(plan) = &rt.plan {
-            requirements.push(requirement(plan, tier, None, catalog));
-            for v in rt
-                .not_covered
-                .iter()
-                .filter(|v| variant_matches(inv, &v.when, a, host))
-            {
-                uncovered.push(Uncovered {
-                    plan: plan.as_str(),
-                    variant: &v.id,
-                    description: &v.description,
-                });
+        if in_app {
+            index.add(&mut modules, "custom-application");
+        }
+        let Some(rt) = inv.resource_type(catalog, a) else {
+            return Mapped {
+                class_index: None,
+                not_applicable: false,
+                modules,
+                requirements: RequirementSets::EMPTY,
+                uncovered: Box::new([]),
+            };
+        };
+        // A Kubernetes node pool is watched through its cluster's plan, not as servers.
+        let not_applicable = a.is_node_pool()
+            || catalog
+                .class(&rt.class)
+                .is_some_and(|c| c.coverage == ClassCoverage::NotApplicable);
+        let mut requirements = Vec::new();
+        let mut uncovered = Vec::new();
+        if !not_applicable {
+            for m in &rt.modules {
+                index.add(&mut modules, m);
+            }
+            if let Some(plan) = &rt.plan {
+                requirements.push(requirement(plan, tier, None, catalog));
+                for v in rt
+                    .not_covered
+                    .iter()
+                    .filter(|v| variant_matches(inv, &v.when, a, host))
+                {
+                    uncovered.push(Uncovered {
+                        plan: plan.as_str(),
+                        variant: &v.id,
+                        description: &v.description,
+                    });
+                }
             }
         }
-    }
-    for role in a.roles.iter().filter_map(|r| catalog.role(inv.s(*r))) {
-        for m in &role.modules {
-            index.add(&mut modules, m);
+        for role in a.roles.iter().filter_map(|r| catalog.role(inv.s(*r))) {
+            for m in &role.modules {
+                index.add(&mut modules, m);
+            }
+            if let Some(plan) = &role.plan
+                && !requirements.iter().any(|r| r.plan == plan)
+            {
+                requirements.push(requirement(plan, tier, Some(&role.id), catalog));
+            }
         }
-        if let Some(plan) = &role.plan
-            && !requirements.iter().any(|r| r.plan == plan)
-        {
-            requirements.push(requirement(plan, tier, Some(&role.id), catalog));
+        Mapped {
+            class_index: catalog.class_index(&rt.class).map(|i| i as u16),
+            not_applicable: not_applicable && requirements.is_empty(),
+            modules,
+            requirements: self.sets.place(&requirements),
+            uncovered: uncovered.into_boxed_slice(),
         }
     }
-    Mapped {
-        class_index: catalog.class_index(&rt.class).map(|i| i as u16),
-        not_applicable: not_applicable && requirements.is_empty(),
-        modules,
-        requirements: requirements.into_boxed_slice(),
-        uncovered: uncovered.into_boxed_slice(),
+}
+
+/// The different lists of requirements met so far, each by its place.
+struct RequirementSets<'c> {
+    lists: Vec<Box<[Requirement<'c>]>>,
+    places: rustc_hash::FxHashMap<Box<[Requirement<'c>]>, u32>,
+}
+
+impl Default for RequirementSets<'_> {
+    fn default() -> Self {
+        RequirementSets {
+            lists: vec![Box::new([])],
+            places: [(Box::from([]), Self::EMPTY)].into_iter().collect(),
+        }
+    }
+}
+
+impl<'c> RequirementSets<'c> {
+    /// The place of the empty list.
+    const EMPTY: u32 = 0;
+
+    /// The place of this list, added when it is new.
+    fn place(&mut self, list: &[Requirement<'c>]) -> u32 {
+        if let Some(place) = self.places.get(list) {
+            return *place;
+        }
+        let place = self.lists.len() as u32;
+        self.lists.push(list.into());
+        self.places.insert(list.into(), place);
+        place
     }
 }
 

@@ -174,7 +174,7 @@ pub fn reader(
     path: &Path,
     o: &Opened,
     progress: Option<&indicatif::ProgressBar>,
-) -> Result<Box<dyn Read>, Diagnostic> {
+) -> Result<Box<dyn Read + Send>, Diagnostic> {
     let mut file = File::open(path).map_err(|e| io_error(&o.display, &e))?;
     let bom = match o.encoding {
         Encoding::Utf8 => 0,
@@ -184,7 +184,7 @@ pub fn reader(
     let mut skip = vec![0; bom];
     file.read_exact(&mut skip)
         .map_err(|e| io_error(&o.display, &e))?;
-    let raw: Box<dyn Read> = match progress {
+    let raw: Box<dyn Read + Send> = match progress {
         Some(bar) => Box::new(bar.wrap_read(file)),
         None => Box::new(file),
     };

@@ -262,6 +262,14 @@ impl Here<'_> {
     }
 }
 
+/// The id a relation read from an export names.
+enum Named {
+    /// The asset's parent, whose id is the first this many bytes of the asset's own: nearly
+    /// every resource has one, and it costs no copy.
+    Parent(usize),
+    Id(Box<str>),
+}
+
 struct Builder<'a> {
     catalog: &'a Catalog,
     inv: Inventory,
@@ -273,7 +281,7 @@ struct Builder<'a> {
     types: HashMap<Box<str>, Sym>,
     /// Relations named in exports, resolved once every export is read: the asset, the id it
     /// names, the kind, and whether the named asset is the relation's source.
-    pending: Vec<(AssetId, Box<str>, RelationKind, bool)>,
+    pending: Vec<(AssetId, Named, RelationKind, bool)>,
     /// Clusters and the (subscription, lower-cased resource group) of their nodes.
     node_groups: Vec<(AssetId, Sym, String)>,
     unknown_plans: BTreeSet<String>,
@@ -358,7 +366,11 @@ impl<'a> Builder<'a> {
 
     /// The asset already read with this id (without case).
     fn exported(&self, id: &str) -> Option<AssetId> {
-        let h = fold_hash(id);
+        self.exported_by_hash(fold_hash(id), id)
+    }
+
+    /// [`Builder::exported`], given the id's [`fold_hash`].
+    fn exported_by_hash(&self, h: u64, id: &str) -> Option<AssetId> {
         let same = |a: &AssetId| self.inv.assets[*a].id.eq_ignore_ascii_case(id);
         match self.ids.get(&h) {
             Some(a) if same(&(*a as usize)) => Some(*a as usize),
@@ -443,7 +455,8 @@ impl<'a> Builder<'a> {
             return Row::Incomplete;
         };
         let id: &str = id;
-        if self.exported(id).is_some() {
+        let id_hash = fold_hash(id);
+        if self.exported_by_hash(id_hash, id).is_some() {
             return Row::Duplicate;
         }
         let subscription = match raw.subscription_id.as_deref().filter(|s| !s.is_empty()) {
@@ -464,24 +477,33 @@ impl<'a> Builder<'a> {
             .filter(|g| !g.is_empty())
             .or_else(|| id_segment(id, "resourcegroups").map(Cow::Owned));
         let type_name = self.type_sym(type_given);
-        let name: &str = raw
-            .name
-            .as_deref()
-            .unwrap_or_else(|| id.rsplit('/').next().unwrap_or(id));
+        let name: &str = raw.name.as_deref().unwrap_or_else(|| last_segment(id));
         let asset_id = self.inv.assets.len();
 
         let props = raw.properties.unwrap_or_default();
-        if let Some(parent) = parent_of(id) {
-            self.pending
-                .push((asset_id, parent.into(), RelationKind::ChildOf, false));
+        if let Some(parent) = parent_len(id) {
+            self.pending.push((
+                asset_id,
+                Named::Parent(parent),
+                RelationKind::ChildOf,
+                false,
+            ));
         }
         if let Some(farm) = props.server_farm_id.filter(|f| !f.is_empty()) {
-            self.pending
-                .push((asset_id, farm.into(), RelationKind::HostedOn, false));
+            self.pending.push((
+                asset_id,
+                Named::Id(farm.into()),
+                RelationKind::HostedOn,
+                false,
+            ));
         }
         if let Some(manager) = raw.managed_by.as_deref().filter(|m| !m.is_empty()) {
-            self.pending
-                .push((asset_id, manager.into(), RelationKind::Manages, true));
+            self.pending.push((
+                asset_id,
+                Named::Id(manager.into()),
+                RelationKind::Manages,
+                true,
+            ));
         }
         for link in props.private_link_service_connections.iter().flatten() {
             if let Some(target) = link
@@ -489,8 +511,12 @@ impl<'a> Builder<'a> {
                 .as_ref()
                 .and_then(|p| p.private_link_service_id.as_deref())
             {
-                self.pending
-                    .push((asset_id, target.into(), RelationKind::ServedBy, true));
+                self.pending.push((
+                    asset_id,
+                    Named::Id(target.into()),
+                    RelationKind::ServedBy,
+                    true,
+                ));
             }
         }
         if let (Some(nodes), Some(sub)) = (props.node_resource_group.as_deref(), subscription) {
@@ -605,7 +631,7 @@ impl<'a> Builder<'a> {
             },
             flags: power_flags | if node_pool { Asset::NODE_POOL } else { 0 },
         };
-        let h = fold_hash(&asset.id);
+        let h = id_hash;
         match self.ids.entry(h) {
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(asset_id as u32);
@@ -881,8 +907,12 @@ impl<'a> Builder<'a> {
     /// Relations between exported resources, once every export is read.
     fn link_exports(&mut self, diags: &mut Diagnostics) {
         self.check_pages(diags);
-        for (asset, target, kind, reversed) in std::mem::take(&mut self.pending) {
-            let Some(other) = self.exported(&target) else {
+        for (asset, named, kind, reversed) in std::mem::take(&mut self.pending) {
+            let target = match &named {
+                Named::Parent(len) => &self.inv.assets[asset].id[..*len],
+                Named::Id(id) => id,
+            };
+            let Some(other) = self.exported(target) else {
                 continue;
             };
             if other == asset {
@@ -1548,10 +1578,10 @@ fn id_segment(id: &str, key: &str) -> Option<String> {
     None
 }
 
-/// The id of a child resource's parent: `.../servers/sql1/databases/db1` has
+/// How much of a child resource's id is its parent's: `.../servers/sql1/databases/db1` has
 /// `.../servers/sql1`; an extension resource (`.../vaults/v1/providers/X/y/z`) has the resource
 /// it extends.
-fn parent_of(id: &str) -> Option<String> {
+fn parent_len(id: &str) -> Option<usize> {
     let id = id.trim_end_matches('/');
     // Byte offsets of the slashes, from the end, found without splitting the id.
     let slashes: Vec<usize> = id.match_indices('/').map(|(i, _)| i).collect();
@@ -1565,11 +1595,11 @@ fn parent_of(id: &str) -> Option<String> {
         .find(|k| segment(*k).eq_ignore_ascii_case("providers"))?;
     let after = slashes.len() - last_providers - 1;
     if after >= 5 && after % 2 == 1 {
-        Some(id[..slashes[slashes.len() - 2]].to_owned())
+        Some(slashes[slashes.len() - 2])
     } else if after == 3
         && (0..last_providers).any(|k| segment(k).eq_ignore_ascii_case("providers"))
     {
-        Some(id[..slashes[last_providers]].to_owned())
+        Some(slashes[last_providers])
     } else {
         None
     }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Read;
 use std::marker::PhantomData;
+use std::sync::mpsc;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -412,95 +413,196 @@ pub fn json_error(file: &str, e: &serde_json::Error) -> Diagnostic {
 
 /// Streams the rows of a JSON resource export to `sink`.
 ///
-/// The outer levels (a bare array, or a Resource Graph page with `data` beside `count`,
-/// `total_records`, `skip_token` and `resultTruncated`) are walked by hand; each row is cut out
-/// of the buffer and parsed from its bytes, which is several times faster than parsing from a
-/// reader, and holds one chunk of the file at a time.
+/// Two threads share the work. A reading thread walks the outer levels by hand (a bare array,
+/// or a Resource Graph page with `data` beside `count`, `total_records`, `skip_token` and
+/// `resultTruncated`), holding one chunk of the file at a time, and cuts the rows out into
+/// slabs; this thread parses each row from its bytes and hands it to `sink`. An error in a
+/// row comes before anything the reading thread finds later in the file, so it wins.
 pub fn read_json(
     file: &str,
-    reader: impl Read,
+    reader: impl Read + Send,
     sink: &mut dyn FnMut(RawResource<'_>),
 ) -> Result<PageInfo, Diagnostic> {
-    let mut s = Scanner {
-        file,
-        reader,
-        buf: Vec::with_capacity(CHUNK),
-        pos: 0,
-        eof: false,
-        line: 1,
-        line_start: 0,
-        consumed: 0,
-    };
-    let mut info = PageInfo::default();
-    s.skip_ws()?;
-    match s.peek()? {
-        Some(b'[') => {
-            info.bare = true;
-            info.rows = s.rows(sink)?;
-        }
-        Some(b'{') => {
-            s.bump();
-            let mut saw_data = false;
-            loop {
-                s.skip_ws()?;
-                match s.peek()? {
-                    Some(b'}') => {
-                        s.bump();
-                        break;
-                    }
-                    Some(b'"') => {}
-                    _ => return Err(s.error("expected a key in quotes")),
-                }
-                let key = s.string()?.to_ascii_lowercase();
-                s.skip_ws()?;
-                s.expect(b':')?;
-                s.skip_ws()?;
-                match key.as_str() {
-                    "data" => {
-                        saw_data = true;
-                        info.rows = s.rows(sink)?;
-                    }
-                    _ => {
-                        let value: serde_json::Value = s.value()?;
-                        match key.as_str() {
-                            "count" => info.count = value.as_u64(),
-                            "total_records" | "totalrecords" => info.total = value.as_u64(),
-                            "skip_token" | "$skiptoken" | "skiptoken" => {
-                                info.skip_token = value.as_str().is_some_and(|t| !t.is_empty());
-                            }
-                            "resulttruncated" => {
-                                info.truncated = value.as_bool() == Some(true)
-                                    || value
-                                        .as_str()
-                                        .is_some_and(|t| t.eq_ignore_ascii_case("true"));
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-                s.skip_ws()?;
-                match s.peek()? {
-                    Some(b',') => s.bump(),
-                    Some(b'}') => {}
-                    _ => return Err(s.error("expected `,` or `}`")),
-                }
-            }
-            if !saw_data {
-                return Err(Diagnostic::error(Location::file(file), "an object without `data`: not a resource export")
-                    .with_help("give the output of `az graph query`, `az resource list` or the Resource Graph REST API"));
-            }
-        }
-        None => return Err(s.cut_off()),
-        Some(_) => return Err(s.error("expected a list of resources or a Resource Graph page")),
-    }
-    s.skip_ws()?;
-    if s.peek()?.is_some() {
-        return Err(s.error("unexpected text after the end of the JSON"));
-    }
-    Ok(info)
+    std::thread::scope(|scope| {
+        // Made inside the scope, so that the parsing end is dropped, and the reading thread
+        // stops, even if this thread unwinds.
+        let (full, cut) = mpsc::sync_channel(SLABS_IN_FLIGHT);
+        let (spare, reuse) = mpsc::channel();
+        let reading = scope.spawn(move || {
+            let mut s = Scanner {
+                file,
+                reader,
+                buf: Vec::with_capacity(CHUNK),
+                pos: 0,
+                eof: false,
+                line: 1,
+                line_start: 0,
+                consumed: 0,
+            };
+            let mut slabs = Slabs {
+                full,
+                reuse,
+                open: Slab::new(),
+            };
+            let page = s.page(&mut slabs);
+            // The rows cut before an error too: a bad one among them is the first error.
+            slabs.hand_over();
+            page
+        });
+        let parsed = parse_slabs(file, &cut, &spare, sink);
+        // A bad row stops the reading thread at its next hand-over.
+        drop(cut);
+        let page = reading
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        parsed.and(page)
+    })
 }
 
-const CHUNK: usize = 4 << 20;
+/// Parses the rows of each slab as it comes, and sends the emptied slab back for reuse.
+fn parse_slabs(
+    file: &str,
+    cut: &mpsc::Receiver<Cut>,
+    spare: &mpsc::Sender<Cut>,
+    sink: &mut dyn FnMut(RawResource<'_>),
+) -> Result<(), Diagnostic> {
+    for slab in cut {
+        let mut start = 0;
+        for row in &slab.rows {
+            // Rows begin and end with brackets, so they begin and end on characters.
+            let raw = match &slab.text {
+                Text::Utf8(text) => serde_json::from_str(&text[start..row.end]),
+                Text::Bytes(bytes) => serde_json::from_slice(&bytes[start..row.end]),
+            }
+            .map_err(|e| row_error(file, row.line, row.column, &e))?;
+            sink(raw);
+            start = row.end;
+        }
+        // The reading thread may have finished: then the slab is dropped here.
+        let _ = spare.send(slab);
+    }
+    Ok(())
+}
+
+/// A row's parse error, placed in the file from the row's start.
+fn row_error(file: &str, line: usize, column: usize, e: &serde_json::Error) -> Diagnostic {
+    let at_line = line + e.line() - 1;
+    let at_column = if e.line() == 1 {
+        column + e.column() - 1
+    } else {
+        e.column()
+    };
+    let text = e.to_string();
+    let text = text
+        .rfind(" at line ")
+        .map_or(text.as_str(), |i| &text[..i])
+        .to_owned();
+    Diagnostic::error(
+        Location::at(file, at_line, at_column),
+        format!("invalid JSON: {text}"),
+    )
+    .with_help("fix the row, or export the file again if it was damaged")
+}
+
+/// Rows cut out of the file, one after another, for the parsing thread.
+#[derive(Debug)]
+struct Slab {
+    text: Vec<u8>,
+    rows: Vec<RowSpan>,
+}
+
+impl Slab {
+    fn new() -> Slab {
+        Slab {
+            text: Vec::with_capacity(SLAB_BYTES),
+            rows: Vec::new(),
+        }
+    }
+}
+
+/// A slab as handed over.
+#[derive(Debug)]
+struct Cut {
+    text: Text,
+    rows: Vec<RowSpan>,
+}
+
+/// A slab's text, checked as UTF-8 by the reading thread all at once, so that the parser need
+/// not check each string again. Text that is not UTF-8 goes as bytes, for the parser to say
+/// where.
+#[derive(Debug)]
+enum Text {
+    Utf8(String),
+    Bytes(Vec<u8>),
+}
+
+impl From<Slab> for Cut {
+    fn from(slab: Slab) -> Cut {
+        let text = match String::from_utf8(slab.text) {
+            Ok(text) => Text::Utf8(text),
+            Err(e) => Text::Bytes(e.into_bytes()),
+        };
+        Cut {
+            text,
+            rows: slab.rows,
+        }
+    }
+}
+
+impl From<Cut> for Slab {
+    /// The cut's space, emptied for another slab.
+    fn from(cut: Cut) -> Slab {
+        let mut text = match cut.text {
+            Text::Utf8(text) => text.into_bytes(),
+            Text::Bytes(bytes) => bytes,
+        };
+        let mut rows = cut.rows;
+        text.clear();
+        rows.clear();
+        Slab { text, rows }
+    }
+}
+
+/// Where a row ends in its slab's text, and where it starts in the file.
+#[derive(Debug)]
+struct RowSpan {
+    end: usize,
+    line: usize,
+    column: usize,
+}
+
+/// A slab is handed over before it would hold more than this many bytes of rows.
+const SLAB_BYTES: usize = 256 << 10;
+/// Slabs cut and waiting to be parsed, at most. With the one being filled and the one being
+/// parsed, this bounds the memory the rows take between the threads.
+const SLABS_IN_FLIGHT: usize = 2;
+
+/// The reading thread's end of the hand-over: the slab being filled, where full ones go, and
+/// emptied ones coming back.
+struct Slabs {
+    full: mpsc::SyncSender<Cut>,
+    reuse: mpsc::Receiver<Cut>,
+    open: Slab,
+}
+
+impl Slabs {
+    /// Hands the open slab over, unless it is empty, and starts another; false when the
+    /// parsing thread has stopped.
+    fn hand_over(&mut self) -> bool {
+        if self.open.rows.is_empty() {
+            return true;
+        }
+        let next = self
+            .reuse
+            .try_recv()
+            .map_or_else(|_| Slab::new(), Slab::from);
+        let full = std::mem::replace(&mut self.open, next);
+        self.full.send(full.into()).is_ok()
+    }
+}
+
+/// The file is read this many bytes at a time (more when a row is longer).
+const CHUNK: usize = 1 << 20;
 
 /// A cursor over the file's bytes, read a chunk at a time, that knows its line and column.
 struct Scanner<'f, R> {
@@ -517,6 +619,79 @@ struct Scanner<'f, R> {
 }
 
 impl<R: Read> Scanner<'_, R> {
+    /// Walks the export's outer levels, its rows cut into `slabs`; what the page says.
+    fn page(&mut self, slabs: &mut Slabs) -> Result<PageInfo, Diagnostic> {
+        let mut info = PageInfo::default();
+        self.skip_ws()?;
+        match self.peek()? {
+            Some(b'[') => {
+                info.bare = true;
+                info.rows = self.rows(slabs)?;
+            }
+            Some(b'{') => {
+                self.bump();
+                let mut saw_data = false;
+                loop {
+                    self.skip_ws()?;
+                    match self.peek()? {
+                        Some(b'}') => {
+                            self.bump();
+                            break;
+                        }
+                        Some(b'"') => {}
+                        _ => return Err(self.error("expected a key in quotes")),
+                    }
+                    let key = self.string()?.to_ascii_lowercase();
+                    self.skip_ws()?;
+                    self.expect(b':')?;
+                    self.skip_ws()?;
+                    match key.as_str() {
+                        "data" => {
+                            saw_data = true;
+                            info.rows = self.rows(slabs)?;
+                        }
+                        _ => {
+                            let value: serde_json::Value = self.value()?;
+                            match key.as_str() {
+                                "count" => info.count = value.as_u64(),
+                                "total_records" | "totalrecords" => info.total = value.as_u64(),
+                                "skip_token" | "$skiptoken" | "skiptoken" => {
+                                    info.skip_token = value.as_str().is_some_and(|t| !t.is_empty());
+                                }
+                                "resulttruncated" => {
+                                    info.truncated = value.as_bool() == Some(true)
+                                        || value
+                                            .as_str()
+                                            .is_some_and(|t| t.eq_ignore_ascii_case("true"));
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                    self.skip_ws()?;
+                    match self.peek()? {
+                        Some(b',') => self.bump(),
+                        Some(b'}') => {}
+                        _ => return Err(self.error("expected `,` or `}`")),
+                    }
+                }
+                if !saw_data {
+                    return Err(Diagnostic::error(Location::file(self.file), "an object without `data`: not a resource export")
+                        .with_help("give the output of `az graph query`, `az resource list` or the Resource Graph REST API"));
+                }
+            }
+            None => return Err(self.cut_off()),
+            Some(_) => {
+                return Err(self.error("expected a list of resources or a Resource Graph page"));
+            }
+        }
+        self.skip_ws()?;
+        if self.peek()?.is_some() {
+            return Err(self.error("unexpected text after the end of the JSON"));
+        }
+        Ok(info)
+    }
+
     /// Reads more of the file; false at its end.
     fn fill(&mut self) -> Result<bool, Diagnostic> {
         if self.eof {
@@ -528,8 +703,9 @@ impl<R: Read> Scanner<'_, R> {
             self.consumed += self.pos;
             self.pos = 0;
         }
+        // At least a chunk, and room for as much again as a row cut off at the end holds.
         let start = self.buf.len();
-        self.buf.resize(start + CHUNK, 0);
+        self.buf.resize(CHUNK.max(2 * start), 0);
         let n = loop {
             match self.reader.read(&mut self.buf[start..]) {
                 Ok(n) => break n,
@@ -587,9 +763,13 @@ impl<R: Read> Scanner<'_, R> {
         }
     }
 
+    /// The column of `pos`, from 1.
+    fn column(&self) -> usize {
+        self.consumed + self.pos - self.line_start + 1
+    }
+
     fn location(&self) -> Location {
-        let column = self.consumed + self.pos - self.line_start + 1;
-        Location::at(self.file, self.line, column)
+        Location::at(self.file, self.line, self.column())
     }
 
     fn error(&self, what: &str) -> Diagnostic {
@@ -621,7 +801,7 @@ impl<R: Read> Scanner<'_, R> {
                 continue;
             }
             if in_string {
-                match self.buf[i..].iter().position(|b| *b == b'"' || *b == b'\\') {
+                match memchr::memchr2(b'"', b'\\', &self.buf[i..]) {
                     None => i = self.buf.len(),
                     Some(k) if self.buf[i + k] == b'\\' => {
                         // Skip the escaped character too (it may lie past the buffer's end).
@@ -663,33 +843,6 @@ impl<R: Read> Scanner<'_, R> {
         }
     }
 
-    /// Parses the bytes from `pos` to `end` as `T`, which may borrow from them; errors are
-    /// placed in the file.
-    fn parse_slice<'b, T: Deserialize<'b>>(&'b self, end: usize) -> Result<T, Diagnostic> {
-        serde_json::from_slice::<T>(&self.buf[self.pos..end]).map_err(|e| self.row_error(&e))
-    }
-
-    /// A row's parse error, placed in the file from the row's start.
-    fn row_error(&self, e: &serde_json::Error) -> Diagnostic {
-        let (line, column) = (self.line, self.consumed + self.pos - self.line_start + 1);
-        let at_line = line + e.line() - 1;
-        let at_column = if e.line() == 1 {
-            column + e.column() - 1
-        } else {
-            e.column()
-        };
-        let text = e.to_string();
-        let text = text
-            .rfind(" at line ")
-            .map_or(text.as_str(), |i| &text[..i])
-            .to_owned();
-        Diagnostic::error(
-            Location::at(self.file, at_line, at_column),
-            format!("invalid JSON: {text}"),
-        )
-        .with_help("fix the row, or export the file again if it was damaged")
-    }
-
     /// Moves past a value that ends at `end`, counting its lines.
     fn advance(&mut self, end: usize) {
         let bytes = &self.buf[self.pos..end];
@@ -703,7 +856,8 @@ impl<R: Read> Scanner<'_, R> {
     /// Parses the value at `pos` as `T`.
     fn parse<T: DeserializeOwned>(&mut self) -> Result<T, Diagnostic> {
         let end = self.value_end()?;
-        let value = self.parse_slice::<T>(end)?;
+        let value = serde_json::from_slice::<T>(&self.buf[self.pos..end])
+            .map_err(|e| row_error(self.file, self.line, self.column(), &e))?;
         self.advance(end);
         Ok(value)
     }
@@ -722,8 +876,9 @@ impl<R: Read> Scanner<'_, R> {
             .ok_or_else(|| self.error("expected a key in quotes"))
     }
 
-    /// The rows of a list, each handed to `sink`; the list's length.
-    fn rows(&mut self, sink: &mut dyn FnMut(RawResource<'_>)) -> Result<usize, Diagnostic> {
+    /// Cuts the rows of a list into `slabs`; the list's length. Each row is found by its
+    /// brackets and quotes only: the parsing thread reads it, and says what is wrong with it.
+    fn rows(&mut self, slabs: &mut Slabs) -> Result<usize, Diagnostic> {
         self.expect(b'[')?;
         let mut n = 0;
         loop {
@@ -734,27 +889,21 @@ impl<R: Read> Scanner<'_, R> {
                     return Ok(n);
                 }
                 Some(b'{') => {
-                    // Parsed in one pass where it lies in the buffer; a row cut off by the
-                    // buffer's end is parsed again once more of the file is read.
-                    loop {
-                        let mut stream =
-                            serde_json::Deserializer::from_slice(&self.buf[self.pos..])
-                                .into_iter::<RawResource<'_>>();
-                        match stream.next() {
-                            Some(Ok(row)) => {
-                                let end = self.pos + stream.byte_offset();
-                                sink(row);
-                                self.advance(end);
-                                break;
-                            }
-                            Some(Err(e)) if e.is_eof() && !self.eof => {
-                                self.fill()?;
-                            }
-                            Some(Err(e)) if e.is_eof() => return Err(self.cut_off()),
-                            Some(Err(e)) => return Err(self.row_error(&e)),
-                            None => return Err(self.cut_off()),
-                        }
+                    let end = self.value_end()?;
+                    if slabs.open.text.len() + (end - self.pos) > SLAB_BYTES && !slabs.hand_over() {
+                        // The parsing thread stopped at a bad row: its error is the one told,
+                        // and nothing more is read.
+                        return Ok(n);
                     }
+                    let (line, column) = (self.line, self.column());
+                    let open = &mut slabs.open;
+                    open.text.extend_from_slice(&self.buf[self.pos..end]);
+                    open.rows.push(RowSpan {
+                        end: open.text.len(),
+                        line,
+                        column,
+                    });
+                    self.advance(end);
                     n += 1;
                 }
                 None => return Err(self.cut_off()),
@@ -1024,6 +1173,51 @@ mod tests {
         assert_eq!(
             (e.location.line, e.location.column),
             (Some(3), Some(28)),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn rows_longer_than_a_chunk_and_a_slab_are_read_whole() {
+        let long = "v".repeat(3 * CHUNK + SLAB_BYTES);
+        let text = format!(
+            "[{{\"id\": \"a\", \"type\": \"t\"}},\n {{\"id\": \"b\", \"type\": \"t\", \"tags\": {{\"k\": \"{long}\"}}}},\n {{\"id\": \"c\", \"type\": \"t\"}}]"
+        );
+        let mut rows = Vec::new();
+        read_json("big.json", text.as_bytes(), &mut |r| rows.push(own(r))).unwrap();
+        let ids: Vec<_> = rows
+            .iter()
+            .map(|r| r.id.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        assert_eq!(rows[1].tags, [("k".to_owned(), long)]);
+    }
+
+    #[test]
+    fn a_bad_row_stops_the_reading_early_and_is_the_error_told() {
+        let row = r#"{"id": "/subscriptions/s/resourceGroups/g/providers/P/t/n", "type": "P/t"}"#;
+        let mut lines = vec![row; 4 * CHUNK / row.len()];
+        lines[2] = r#"{"id": "x" "type": "P/t"}"#;
+        // Past the rows, more that is wrong: the bad row comes first in the file.
+        let text = format!("[{}\n, oops", lines.join(",\n"));
+        let mut sink = |_: RawResource<'_>| {};
+        let e = read_json("f.json", text.as_bytes(), &mut sink).unwrap_err();
+        assert_eq!(
+            (e.location.line, e.location.column),
+            (Some(3), Some(12)),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_placed_in_their_row() {
+        let mut sink = |_: RawResource<'_>| {};
+        let text = b"[{\"id\": \"a\"},\n {\"id\": \"b\xff\"}]";
+        let e = read_json("f.json", &text[..], &mut sink).unwrap_err();
+        assert!(e.message.contains("invalid unicode code point"), "{e}");
+        assert_eq!(
+            (e.location.line, e.location.column),
+            (Some(2), Some(11)),
             "{e}"
         );
     }
