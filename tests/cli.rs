@@ -791,3 +791,37 @@ fn strict_turns_warnings_into_errors_in_every_command() {
             .stderr(contains("error: tests/fixtures/bad/cycle.yaml:3:"));
     }
 }
+
+/// `--output` on a named pipe writes into the pipe: it must not rename a file over it.
+#[cfg(unix)]
+#[test]
+fn output_to_a_named_pipe_keeps_the_pipe() {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("mkfifo is not available; skipped");
+        return;
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            std::fs::File::open(&fifo)
+                .unwrap()
+                .read_to_string(&mut text)
+                .unwrap();
+            text
+        })
+    };
+    mdrplan()
+        .args(["gaps", "examples/company-a", "--format", "csv", "--output"])
+        .arg(&fifo)
+        .assert()
+        .code(1);
+    let text = reader.join().unwrap();
+    assert!(text.starts_with("rule,severity,"), "{text}");
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+}

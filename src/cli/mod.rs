@@ -465,6 +465,19 @@ fn emit_with(
 ) -> anyhow::Result<()> {
     use anyhow::Context;
     match output {
+        // A device or a pipe (`--output /dev/null`, a named pipe) is written to as it is:
+        // renaming a file over it would replace it.
+        Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+            write(&mut out).with_context(|| format!("cannot write {}", path.display()))?;
+            out.flush()
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(())
+        }
         Some(path) => {
             let dir = path
                 .parent()
