@@ -1,6 +1,10 @@
 //! `mdrplan alerts`: analytics rules written for the use cases an application misses, read back
 //! as inputs, one query template per telemetry source, and refusals with exit code 2.
 
+mod common;
+
+use common::json_report as report;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -10,10 +14,7 @@ use predicates::str::contains;
 const FIXTURE: &str = "tests/fixtures/alerts";
 
 fn mdrplan() -> Command {
-    let mut cmd = Command::cargo_bin("mdrplan").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("COLUMNS", "160");
-    cmd
+    common::mdrplan_at(160)
 }
 
 /// Runs `alerts` and returns the rule files it wrote, by file name.
@@ -48,22 +49,6 @@ fn files(dir: &Path) -> BTreeMap<String, String> {
 
 fn yaml(text: &str) -> serde_yaml::Value {
     serde_yaml::from_str(text).unwrap()
-}
-
-fn report(inputs: &[&str]) -> serde_json::Value {
-    let out = mdrplan()
-        .arg("report")
-        .args(inputs)
-        .args(["--format", "json", "--fail-on", "never"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn statuses(report: &serde_json::Value, app: &str) -> BTreeMap<String, String> {

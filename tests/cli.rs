@@ -4,16 +4,12 @@
 mod common;
 
 use assert_cmd::Command;
-use common::fixture;
+use common::{fixture, rule_findings as findings};
 use predicates::prelude::*;
 use predicates::str::contains;
 
 fn mdrplan() -> Command {
-    let mut cmd = Command::cargo_bin("mdrplan").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .env("COLUMNS", "120");
-    cmd
+    common::mdrplan_at(120)
 }
 
 fn json(args: &[&str]) -> serde_json::Value {
@@ -42,15 +38,6 @@ fn asset_named<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json:
         .iter()
         .find(|a| a["name"] == name)
         .unwrap_or_else(|| panic!("no asset {name}"))
-}
-
-fn findings<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == rule)
-        .collect()
 }
 
 #[test]

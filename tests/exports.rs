@@ -2,29 +2,16 @@
 //! (overlapping pages, a UTF-16 file from Windows PowerShell, REST pricings, Graph licences,
 //! resource-group tags) gives the right assets, tiers, plan states and findings.
 
+mod common;
+
+use common::{json_report as report, rule_findings as findings};
+
 use assert_cmd::Command;
 use predicates::str::contains;
 use serde_json::Value;
 
 fn mdrplan() -> Command {
-    let mut cmd = Command::cargo_bin("mdrplan").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
-    cmd
-}
-
-fn report(args: &[&str]) -> Value {
-    let out = mdrplan()
-        .args(["report", "--format", "json", "--fail-on", "never"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::mdrplan_at(120)
 }
 
 fn asset<'a>(r: &'a Value, name: &str) -> &'a Value {
@@ -34,15 +21,6 @@ fn asset<'a>(r: &'a Value, name: &str) -> &'a Value {
         .iter()
         .find(|a| a["name"] == name)
         .unwrap_or_else(|| panic!("no asset {name}"))
-}
-
-fn findings<'a>(r: &'a Value, rule: &str) -> Vec<&'a Value> {
-    r["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == rule)
-        .collect()
 }
 
 #[test]

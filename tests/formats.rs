@@ -2,6 +2,8 @@
 //! official SARIF 2.1.0 schema, JUnit read back as XML, hostile input text kept inert in every
 //! format, the same bytes whatever the order of the inputs, and several outputs from one run.
 
+mod common;
+
 use assert_cmd::Command;
 
 const TENANT: &str = "tests/fixtures/formats/tenant";
@@ -15,10 +17,8 @@ const FORMATS: &[&str] = &[
 ];
 
 fn mdrplan() -> Command {
-    let mut cmd = Command::cargo_bin("mdrplan").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("COLUMNS", "120")
-        .env("MDRPLAN_TODAY", "2026-12-01");
+    let mut cmd = common::mdrplan_at(120);
+    cmd.env("MDRPLAN_TODAY", "2026-12-01");
     cmd
 }
 

@@ -1,15 +1,17 @@
 //! What decides a CI run's exit code besides the findings: waivers (`--waivers`) and baselines
 //! (`--baseline`), on the company A example.
 
+mod common;
+
+use common::rule_findings as with_rule;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use predicates::str::contains;
 
 fn mdrplan() -> Command {
-    let mut cmd = Command::cargo_bin("mdrplan").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("MDRPLAN_TODAY", "2026-12-03")
-        .env("COLUMNS", "160");
+    let mut cmd = common::mdrplan_at(160);
+    cmd.env("MDRPLAN_TODAY", "2026-12-03");
     cmd
 }
 
@@ -25,15 +27,6 @@ fn report(args: &[&str]) -> (i32, serde_json::Value, String) {
         json,
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn with_rule<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == rule)
-        .collect()
 }
 
 #[test]
@@ -225,8 +218,9 @@ fn write_report(dir: &std::path::Path, name: &str, extra: &[&str]) -> String {
     path.to_str().unwrap().to_owned()
 }
 
-#[test]
-fn diff_shows_new_resolved_findings_and_asset_changes() {
+/// Company A's reports of today and of a month later, in a temporary folder (kept alive by the
+/// first value).
+fn month_apart() -> (tempfile::TempDir, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let old = write_report(dir.path(), "old.json", &[]);
     let new = write_report(
@@ -234,6 +228,12 @@ fn diff_shows_new_resolved_findings_and_asset_changes() {
         "new.json",
         &["tests/fixtures/diff/company-a-later.yaml"],
     );
+    (dir, old, new)
+}
+
+#[test]
+fn diff_shows_new_resolved_findings_and_asset_changes() {
+    let (_dir, old, new) = month_apart();
     let out = mdrplan()
         .args(["diff", &old, &new, "--format", "json"])
         .output()
@@ -287,13 +287,7 @@ fn diff_shows_new_resolved_findings_and_asset_changes() {
 
 #[test]
 fn diff_markdown_neutralises_names_from_the_inputs() {
-    let dir = tempfile::tempdir().unwrap();
-    let old = write_report(dir.path(), "old.json", &[]);
-    let new = write_report(
-        dir.path(),
-        "new.json",
-        &["tests/fixtures/diff/company-a-later.yaml"],
-    );
+    let (_dir, old, new) = month_apart();
     let out = mdrplan()
         .args(["diff", &old, &new, "--format", "markdown"])
         .output()

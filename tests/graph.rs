@@ -1,15 +1,14 @@
 //! `mdrplan graph`: the three formats on the examples, `--focus`, names that try to break out
 //! of a label, and the same bytes whatever order the inputs come in.
 
+mod common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use predicates::str::contains;
 
 fn mdrplan() -> Command {
-    let mut cmd = Command::cargo_bin("mdrplan").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR");
-    cmd
+    common::mdrplan_at(120)
 }
 
 /// Standard output of a graph command that must succeed.

@@ -1,30 +1,15 @@
 //! Custom application alerting checked against Microsoft Sentinel's analytics rules: rules read
 //! from YAML, ARM listings and ARM templates, matched to the overlay's declared alerts.
 
+mod common;
+
+use common::json_report as report;
+
 use assert_cmd::Command;
 use predicates::str::contains;
 
 fn mdrplan() -> Command {
-    let mut cmd = Command::cargo_bin("mdrplan").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("COLUMNS", "160");
-    cmd
-}
-
-fn report(inputs: &[&str]) -> serde_json::Value {
-    let out = mdrplan()
-        .arg("report")
-        .args(inputs)
-        .args(["--format", "json", "--fail-on", "never"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::mdrplan_at(160)
 }
 
 fn status<'a>(app: &'a serde_json::Value, use_case: &str) -> &'a str {

@@ -73,6 +73,43 @@ pub fn findings<'a>(r: &'a Report, rule: &str) -> Vec<&'a Finding> {
     r.findings.iter().filter(|f| f.rule == rule).collect()
 }
 
+/// The binary, run from the project root, with `NO_COLOR` unset and a terminal of `columns`
+/// columns, so that tables wrap the same way on every machine.
+pub fn mdrplan_at(columns: u16) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("mdrplan").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .env("COLUMNS", columns.to_string());
+    cmd
+}
+
+/// `report INPUT... --format json --fail-on never`, which must succeed, read back as JSON.
+pub fn json_report(inputs: &[&str]) -> serde_json::Value {
+    let out = mdrplan_at(120)
+        .arg("report")
+        .args(inputs)
+        .args(["--format", "json", "--fail-on", "never"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The findings of one rule in a JSON report.
+pub fn rule_findings<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .collect()
+}
+
 pub fn fixture(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
