@@ -729,6 +729,7 @@ pub fn evaluate_in_order<'c>(
         .map(|((sub, plan), v)| ((inv.opt(sub).map(str::to_owned), plan), v))
         .collect();
     let defender = subscription_checks(&mut cx, &rows);
+    setting_checks(&mut cx, &rows, &defender);
     let mut findings = cx.findings;
     // Each asset's place in id order.
     let mut place = vec![0u32; order.len()];
@@ -1361,6 +1362,64 @@ fn use_case_rank(catalog: &Catalog, id: &str) -> usize {
         .iter()
         .position(|u| u.id == id)
         .unwrap_or(usize::MAX)
+}
+
+/// Defender for Cloud integrations the plans rely on, where the settings export says they are
+/// off: WDATP where Defender for Servers is on, Sentinel alert sync where any plan is on and a
+/// SIEM is known. A subscription the export does not cover is not judged.
+fn setting_checks<'c>(cx: &mut Ctx<'_, 'c>, rows: &Rows<'c>, defender: &[DefenderRow<'c>]) {
+    let inv = cx.inv;
+    if inv.settings.is_empty() {
+        return;
+    }
+    let catalog = cx.catalog;
+    for check in &catalog.profile.setting_checks {
+        if check.needs_siem && inv.siem_workspaces.is_empty() {
+            continue;
+        }
+        // The subscriptions that rely on the setting, with the best tier among their assets.
+        let mut relying: BTreeMap<Option<&str>, Tier> = BTreeMap::new();
+        for d in defender.iter().filter(|d| d.state == "on") {
+            if check.plan.as_deref().is_some_and(|p| p != d.plan) {
+                continue;
+            }
+            let Some((_, tier, _)) = rows.get(&(d.subscription.clone(), d.plan)) else {
+                continue;
+            };
+            let e = relying.entry(d.subscription.as_deref()).or_insert(*tier);
+            *e = (*e).min(*tier);
+        }
+        for (sub, tier) in relying {
+            let off = inv.settings.iter().any(|s| {
+                !s.enabled
+                    && s.name.eq_ignore_ascii_case(&check.setting)
+                    && s.subscription.as_deref() == sub.map(str::to_ascii_lowercase).as_deref()
+            });
+            if !off {
+                continue;
+            }
+            let label = cx.sub_label(sub);
+            let why = match &check.plan {
+                Some(plan) => format!("plan {plan} is on"),
+                None => "Defender plans are on and Sentinel is in use".to_owned(),
+            };
+            cx.push(
+                Rule::DefenderIntegrationOff,
+                Some(tier),
+                Subject::Subscription(sub.map(str::to_owned), check.setting.clone()),
+                CLOUD_PLATFORM,
+                check.plan.as_deref(),
+                format!(
+                    "{label}: the {} ({}) is off while {why}: {}",
+                    check.name, check.setting, check.effect
+                ),
+                Cow::Owned(check.fix.replace(
+                    "{subscription}",
+                    &sub.map_or_else(|| "<subscription>".to_owned(), shell_word),
+                )),
+            );
+        }
+    }
 }
 
 /// Subscription-level rules: unknown plan states, deprecated plans and legacy sub-plans in use.

@@ -395,8 +395,8 @@ pub struct Inventory {
     pub type_index: rustc_hash::FxHashMap<Sym, Option<usize>>,
     /// Products granted beyond service plans (a licence suite's own product).
     pub products: BTreeSet<String>,
-    /// Defender for Cloud settings read (name, enabled).
-    pub settings: Vec<(String, bool)>,
+    /// Defender for Cloud settings read.
+    pub settings: Vec<DefenderSetting>,
     /// Microsoft Sentinel analytics rules read from the inputs.
     pub analytics_rules: Vec<AnalyticsRule>,
     /// Whether any input held analytics rules: only then can a declared rule be found missing.
@@ -405,6 +405,16 @@ pub struct Inventory {
     pub diagnostics: rustc_hash::FxHashMap<String, Vec<DiagnosticSetting>>,
     /// Whether any input held diagnostic settings: only then is a component's silence a finding.
     pub diagnostics_given: bool,
+}
+
+/// One Defender for Cloud setting of one subscription (`WDATP`, `MCAS`, `Sentinel`).
+#[derive(Debug, Clone)]
+pub struct DefenderSetting {
+    /// The subscription's id, lower-cased, when the export says.
+    pub subscription: Option<String>,
+    pub name: String,
+    pub enabled: bool,
+    pub origin: Origin,
 }
 
 /// Where one diagnostic setting of a resource sends its logs.

@@ -88,6 +88,11 @@ catalogue! {
         why: "Deprecated plans lose features and support; legacy sub-plans are priced and scoped differently from their replacement.",
         fix: "Enable the replacement plan or sub-plan, then switch the old one off.",
         example: "KubernetesService is on while Containers is off.";
+    DefenderIntegrationOff => "defender-integration-off", Subscription, Medium,
+        "A Defender for Cloud integration that the subscription's plans rely on is switched off.",
+        why: "Some of what a plan delivers travels through an integration setting: without WDATP, Defender for Servers does not put Defender for Endpoint on the machines; without Sentinel alert sync, Defender for Cloud's alerts do not reach the SIEM's incidents.",
+        fix: "Switch the integration on in the subscription (the finding's remediation gives the command).",
+        example: "Subscription corp-prod runs Defender for Servers with the WDATP integration off.";
     LogDetectionMissing => "log-detection-missing", Organization, Critical,
         "No SIEM workspace is known.",
         why: "Log-based detections and the routing of every other alert into the MDR chain run through the SIEM.",
@@ -235,7 +240,29 @@ mod tests {
 
     #[test]
     fn catalogue_matches_the_design_table() {
-        assert_eq!(Rule::ALL.len(), 16);
+        // Every rule of DESIGN.md section 8 keeps its name; `defender-integration-off` is added.
+        let design = [
+            "defender-plan-off",
+            "defender-plan-unknown",
+            "servers-p2-required",
+            "plan-does-not-cover",
+            "deprecated-plan",
+            "log-detection-missing",
+            "endpoint-protection-missing",
+            "identity-protection-missing",
+            "email-protection-missing",
+            "custom-app-alerting-missing",
+            "custom-app-use-case-missing",
+            "custom-app-alert-not-routed",
+            "custom-app-alert-rule-not-found",
+            "component-logs-not-in-sentinel",
+            "unclassified-asset",
+            "unknown-resource-type",
+        ];
+        for name in design {
+            assert!(Rule::from_name(name).is_some(), "{name}");
+        }
+        assert_eq!(Rule::ALL.len(), design.len() + 1);
         assert_eq!(
             Rule::LogDetectionMissing.default_severity(),
             Severity::Critical

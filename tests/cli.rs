@@ -424,7 +424,14 @@ fn rules_lists_the_catalogue_and_explains_one() {
         .code(2)
         .stderr(contains("did you mean `servers-p2-required`?"));
     let list = json(&["rules"]);
-    assert_eq!(list.as_array().unwrap().len(), 16);
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 17);
+    assert!(names.contains(&"defender-integration-off"));
 }
 
 #[test]

@@ -344,3 +344,33 @@ fn an_overlay_names_a_machine_that_shares_its_name_with_its_sql_extension() {
         "the overlay speaks of the machine"
     );
 }
+
+#[test]
+fn integrations_the_plans_rely_on_are_checked_from_the_settings_export() {
+    let r = report(&["tests/fixtures/settings"]);
+    let off = findings(&r, "defender-integration-off");
+    let plans: Vec<&serde_json::Value> = off.iter().map(|f| &f["plan"]).collect();
+    assert_eq!(
+        plans,
+        [&Value::Null, &Value::from("VirtualMachines")],
+        "{off:#?}"
+    );
+    assert!(off[1]["message"].as_str().unwrap().contains(
+        "the Defender for Endpoint integration (WDATP) is off while plan VirtualMachines is on"
+    ));
+    assert_eq!(
+        off[1]["remediation"],
+        "az security setting create --subscription 6f1c2a3e-8b4d-4c2a-9e11-3a5b7c9d0e21 --name WDATP --data-export-settings enabled=true"
+    );
+
+    // Switched on, nothing is raised; and without a SIEM, alert sync is not asked for.
+    let dir = tempfile::tempdir().unwrap();
+    let settings = std::fs::read_to_string("tests/fixtures/settings/settings.json")
+        .unwrap()
+        .replace("\"enabled\": false", "\"enabled\": true");
+    std::fs::write(dir.path().join("settings.json"), settings).unwrap();
+    let overlay = std::fs::read_to_string("tests/fixtures/settings/overlay.yaml").unwrap();
+    std::fs::write(dir.path().join("overlay.yaml"), overlay).unwrap();
+    let r = report(&[dir.path().to_str().unwrap()]);
+    assert!(findings(&r, "defender-integration-off").is_empty());
+}

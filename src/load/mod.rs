@@ -783,7 +783,12 @@ impl<'a> Builder<'a> {
                 let settings = exports::settings::parse(display, &value)?;
                 self.inv
                     .settings
-                    .extend(settings.iter().map(|s| (s.name.clone(), s.enabled)));
+                    .extend(settings.iter().map(|s| DefenderSetting {
+                        subscription: s.subscription_id.clone(),
+                        name: s.name.clone(),
+                        enabled: s.enabled,
+                        origin,
+                    }));
                 settings.len()
             }
             _ => 0,

@@ -308,6 +308,9 @@ fn merge(layers: &[Layer]) -> (Profile, Origins) {
         }
         merge_keyed(&mut out.use_cases, p.use_cases, |e| e.id.clone());
         merge_keyed(&mut out.telemetry, p.telemetry, |e| e.id.clone());
+        merge_keyed(&mut out.setting_checks, p.setting_checks, |e| {
+            e.setting.to_ascii_lowercase()
+        });
         if p.alert_rules.is_some() {
             out.alert_rules = p.alert_rules;
         }

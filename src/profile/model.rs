@@ -57,6 +57,9 @@ pub struct Profile {
     pub licences: Option<Licences>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub organization_checks: Vec<OrganizationCheck>,
+    /// Defender for Cloud integration settings the plans rely on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub setting_checks: Vec<SettingCheck>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remediation: Option<Remediation>,
     /// List prices of the plans, for the cost estimate.
@@ -454,6 +457,27 @@ pub struct UseCase {
     /// Required when any of these matches the application (an empty list: never required).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub required_when: Vec<AppCondition>,
+}
+
+/// A Defender for Cloud setting (`az security setting list`) that a subscription needs on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingCheck {
+    /// The setting's name as the export gives it (`WDATP`, `Sentinel`, `MCAS`).
+    pub setting: String,
+    pub name: String,
+    /// Needed in a subscription where assets need this plan and it is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    /// Needed in every subscription with a plan on, once a SIEM workspace is known.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub needs_siem: bool,
+    /// What is lost while it is off.
+    pub effect: String,
+    /// The command that switches it on (`{subscription}`).
+    pub fix: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
 }
 
 /// A source of application telemetry in a Log Analytics workspace: what custom alerts query.
