@@ -240,7 +240,7 @@ mod tests {
 
     #[test]
     fn catalogue_matches_the_design_table() {
-        // Every rule of DESIGN.md section 8 keeps its name; `defender-integration-off` is added.
+        // Every rule of the original catalogue keeps its name; `defender-integration-off` is added.
         let design = [
             "defender-plan-off",
             "defender-plan-unknown",

@@ -1,4 +1,4 @@
-//! Waivers: gaps a team has accepted for a while (DESIGN.md section 9).
+//! Waivers: gaps a team has accepted for a while (the README, under "Waivers, baselines and diffs").
 //!
 //! A waived finding stays in every report, marked with the waiver's reason, owner and expiry,
 //! and stops counting towards `--fail-on`. A waiver past its expiry date no longer applies, and

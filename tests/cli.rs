@@ -1,5 +1,5 @@
 //! The command line as a user meets it: every command, every exit code, and the bad inputs of
-//! DESIGN.md section 11, each with one clear message.
+//! the README's "Bad input", each with one clear message.
 
 mod common;
 

@@ -1,6 +1,6 @@
 //! The overlay file (format version 1): what exports cannot say, written by the consultant.
 //!
-//! The types mirror DESIGN.md section 6 and reject unknown keys; [`parse`] turns serde's
+//! The types mirror the format the README describes and reject unknown keys; [`parse`] turns serde's
 //! errors into located diagnostics with the closest accepted key or value.
 
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! The report model: one versioned structure (DESIGN.md section 9) built from every stage's
+//! The report model: one versioned structure (the README, "The JSON report") built from every stage's
 //! output, from which each output format is rendered.
 
 pub mod azure;
