@@ -224,9 +224,20 @@ fn for_application(analysis: &Analysis<'_>, catalog: &Catalog, i: usize) -> Appl
             continue;
         };
 
+        // The sources the use case prefers first, in its order; then the others, in the profile's.
+        let rank = |id: &str| {
+            use_case
+                .telemetry
+                .iter()
+                .position(|p| p == id)
+                .unwrap_or(usize::MAX)
+        };
+        let mut sources: Vec<&crate::evaluate::TelemetryUse<'_>> = telemetry.iter().collect();
+        sources.sort_by_key(|t| rank(&t.source.id));
+
         let mut reasons = Vec::new();
         let mut built = None;
-        for t in &telemetry {
+        for t in sources {
             let Some(template) = t.source.queries.get(uc) else {
                 continue;
             };

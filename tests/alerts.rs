@@ -502,3 +502,42 @@ fn a_component_known_only_from_the_overlay_is_named_in_a_warning() {
     let warning = "warning: shop: component `web-onprem` is not an Azure resource id";
     assert_eq!(stderr.matches(warning).count(), 1, "{stderr}");
 }
+
+#[test]
+fn each_use_case_is_written_from_the_source_best_placed_to_see_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = alerts(&["examples/company-c"], Some("ledger"), dir.path());
+    let tables = |name: &str| {
+        let rule = yaml(&files[name]);
+        rule["query"].as_str().unwrap().to_owned()
+    };
+    // Ledger has Application Insights, API Management and Front Door: injection attempts are
+    // the WAF's to see, call rates the gateway's, in-app events Application Insights'.
+    assert!(tables("ledger-api-exploitation.yaml").contains("AzureDiagnostics"));
+    assert!(tables("ledger-traffic-spike.yaml").contains("ApiManagementGatewayLogs"));
+    assert!(
+        tables("ledger-tenant-isolation.yaml").contains("AppTraces")
+            || tables("ledger-tenant-isolation.yaml").contains("AppEvents")
+    );
+}
+
+#[test]
+fn a_use_case_preferring_an_unknown_source_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile.yaml");
+    std::fs::write(
+        &profile,
+        "name: mine\nextends: standard\nas_of: 2026-12-03\nuse_cases:\n  - id: api-abuse\n    name: API abuse\n    description: Abnormal call rates.\n    telemetry: [apim-gateway-log]\n",
+    )
+    .unwrap();
+    mdrplan()
+        .arg("--profile")
+        .arg(&profile)
+        .args(["validate", "examples/company-c"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "use case api-abuse names unknown telemetry source `apim-gateway-log`",
+        ))
+        .stderr(contains("did you mean `apim-gateway-logs`?"));
+}

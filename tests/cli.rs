@@ -819,3 +819,24 @@ fn output_to_a_named_pipe_keeps_the_pipe() {
     assert!(text.starts_with("rule,severity,"), "{text}");
     assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
 }
+
+#[test]
+fn a_setting_check_for_an_unknown_plan_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile.yaml");
+    std::fs::write(
+        &profile,
+        "name: mine\nextends: standard\nas_of: 2026-12-03\nsetting_checks:\n  - setting: WDATP\n    name: Defender for Endpoint integration\n    plan: VirtualMachine\n    effect: no sensor\n    fix: az security setting create --name WDATP\n",
+    )
+    .unwrap();
+    mdrplan()
+        .arg("--profile")
+        .arg(&profile)
+        .args(["validate", "examples/company-a"])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "profile.yaml:7:5: setting check WDATP names unknown plan `VirtualMachine`",
+        ))
+        .stderr(contains("did you mean `VirtualMachines`?"));
+}

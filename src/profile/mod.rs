@@ -209,6 +209,9 @@ fn visit_sections(p: &Profile, f: &mut dyn FnMut(&'static str, &dyn KeyedList)) 
     visit!("roles", &p.roles, |e: &Role| e.id.clone());
     visit!("tiers", &p.tiers, |e: &TierRequirement| e.plan.clone());
     visit!("use_cases", &p.use_cases, |e: &UseCase| e.id.clone());
+    visit!("setting_checks", &p.setting_checks, |e: &SettingCheck| e
+        .setting
+        .to_ascii_lowercase());
     visit!("telemetry", &p.telemetry, |e: &TelemetrySource| e
         .id
         .clone());
@@ -975,6 +978,34 @@ fn validate(c: &Catalog, origins: &Origins, layers: &[Layer]) -> Diagnostics {
                     problem.help,
                 );
             }
+        }
+    }
+    let telemetry_ids: Vec<&str> = p.telemetry.iter().map(|t| t.id.as_str()).collect();
+    for u in &p.use_cases {
+        for t in &u.telemetry {
+            if !telemetry_ids.contains(&t.as_str()) {
+                err(
+                    at("use_cases", &u.id, "telemetry"),
+                    format!("use case {} names unknown telemetry source `{t}`", u.id),
+                    suggestion(t, telemetry_ids.iter().copied()),
+                );
+            }
+        }
+    }
+    for check in &p.setting_checks {
+        let key = check.setting.to_ascii_lowercase();
+        check_sources("setting_checks", &key, &check.sources, &mut err);
+        if let Some(plan) = &check.plan
+            && c.plan(plan).is_none()
+        {
+            err(
+                at("setting_checks", &key, "plan"),
+                format!(
+                    "setting check {} names unknown plan `{plan}`",
+                    check.setting
+                ),
+                suggestion(plan, plan_names.iter().copied()),
+            );
         }
     }
     if let Some(rules) = &p.alert_rules {

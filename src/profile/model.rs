@@ -454,6 +454,10 @@ pub struct UseCase {
     /// The SIEM's names for the tactics of `attack`, as analytics rules list them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tactics: Vec<String>,
+    /// The telemetry sources best placed to see it, best first: a rule for it is written from
+    /// the first of them an application has, before any other source.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub telemetry: Vec<String>,
     /// Required when any of these matches the application (an empty list: never required).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub required_when: Vec<AppCondition>,
