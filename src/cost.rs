@@ -342,6 +342,21 @@ fn round(x: f64) -> f64 {
 }
 
 /// A dollar amount as the reasoning writes it: no cents when there are none.
+/// A cost for a person to read: dollars, or `unknown`.
+pub fn money(x: Option<f64>) -> String {
+    x.map_or_else(|| "unknown".into(), usd)
+}
+
+/// A difference in cost: `+$100`, `-$20`, `0`, or `-` when it cannot be told.
+pub fn change(x: Option<f64>) -> String {
+    match x {
+        None => "-".into(),
+        Some(d) if d.abs() < 0.005 => "0".into(),
+        Some(d) if d > 0.0 => format!("+{}", usd(d)),
+        Some(d) => format!("-{}", usd(-d)),
+    }
+}
+
 pub fn usd(x: f64) -> String {
     let x = x + 0.0;
     if x != 0.0 && x.abs() < 0.1 {

@@ -231,3 +231,25 @@ fn licence_gaps_name_the_licence_that_closes_them_most_simply() {
     ]);
     assert!(a["licence_bundle"].is_null(), "E3 + E5 Security: no gap");
 }
+
+#[test]
+fn the_markdown_plan_shows_costs_and_licences_side_by_side() {
+    let out = Command::cargo_bin("mdrplan")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["plan", "examples/company-a", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.contains("| Adatum-Production | VirtualMachines | on P1 | P2 | 10 servers | &#36;50 | P2 | &#36;150 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("**A month:** today &#36;60, recommended &#36;160 (+&#36;100)"),
+        "{md}"
+    );
+    assert!(md.contains("### Licences by module"), "{md}");
+    // GitHub would read text between two dollar signs as mathematics.
+    assert!(!md.contains('$'), "{md}");
+}

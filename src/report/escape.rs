@@ -50,6 +50,8 @@ fn markdown(text: &str, line_break: &str) -> String {
             '@' => out.push_str("&#64;"),
             '#' => out.push_str("&#35;"),
             '!' => out.push_str("&#33;"),
+            // GitHub reads `$...$` as mathematics.
+            '$' => out.push_str("&#36;"),
             c if c.is_control() => out.push('\u{FFFD}'),
             c => out.push(c),
         }

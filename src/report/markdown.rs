@@ -33,6 +33,7 @@ pub fn render(report: &Report<'_, '_>, view: View) -> String {
         View::Plan => {
             modules(&mut out, report);
             defender(&mut out, report);
+            licences(&mut out, report);
         }
     }
     out
@@ -249,26 +250,122 @@ fn assets(out: &mut String, r: &Report<'_, '_>) {
 }
 
 fn defender(out: &mut String, r: &Report<'_, '_>) {
-    let _ = writeln!(out, "### Defender plans per subscription\n");
+    use crate::cost::{change, count, money};
+    let _ = writeln!(
+        out,
+        "### Defender plans per subscription, with monthly list-price cost (USD)\n"
+    );
     if r.plan.defender.is_empty() {
         let _ = writeln!(out, "No asset needs a plan.\n");
         return;
     }
     let _ = writeln!(
         out,
-        "| subscription | plan | state | sub-plan | tier needs | resources |"
+        "| subscription | plan | today | tier needs | quantity | today, USD a month | recommended | then, USD a month |"
     );
-    let _ = writeln!(out, "|---|---|---|---|---|---:|");
+    let _ = writeln!(out, "|---|---|---|---|---:|---:|---|---:|");
     for d in &r.plan.defender {
+        let c = &d.cost;
+        let today = match d.sub_plan {
+            Some(sub) => format!("{} {sub}", d.state),
+            None => d.state.to_owned(),
+        };
+        let quantity = c.quantity.map_or_else(
+            || format!("unknown {}", c.unit),
+            |q| format!("{} {}", count(q), c.unit),
+        );
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             cell(d.subscription_name.or(d.subscription).unwrap_or("(none)")),
             cell(d.plan),
-            d.state,
-            cell(d.sub_plan.unwrap_or("-")),
+            cell(&today),
             cell(d.required_sub_plan.unwrap_or("-")),
-            d.resources
+            cell(&quantity),
+            cell(&money(c.current.monthly_usd)),
+            cell(c.recommended.sub_plan.unwrap_or("on")),
+            cell(&money(c.recommended.monthly_usd)),
+        );
+    }
+    let m = &r.plan.monthly_usd;
+    let sums = format!(
+        "today {}, recommended {} ({}){}.",
+        money(m.current),
+        money(m.recommended),
+        change(m.difference),
+        if m.complete {
+            String::new()
+        } else {
+            format!(
+                "; {} plan(s) without a known cost are not in these sums",
+                m.unpriced.len()
+            )
+        }
+    );
+    let _ = writeln!(out, "\n**A month:** {}\n", cell(&sums));
+    let explained: Vec<_> = r
+        .plan
+        .defender
+        .iter()
+        .filter(|d| d.cost.unknown.is_some() || d.cost.reasoning.len() > 1)
+        .collect();
+    if explained.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<details>\n<summary>How the costs were worked out</summary>\n"
+    );
+    for d in explained {
+        let _ = writeln!(
+            out,
+            "- **{} / {}**",
+            cell(d.subscription_name.or(d.subscription).unwrap_or("(none)")),
+            cell(d.plan)
+        );
+        if let Some(why) = &d.cost.unknown {
+            let _ = writeln!(out, "  - cost unknown: {}", cell(why));
+        }
+        for line in d.cost.reasoning {
+            let _ = writeln!(out, "  - {}", cell(line));
+        }
+    }
+    let _ = writeln!(out, "\n</details>\n");
+}
+
+fn licences(out: &mut String, r: &Report<'_, '_>) {
+    if r.plan.licence_checks.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "### Licences by module\n");
+    let _ = writeln!(out, "| module | needs any of | held | state | closed by |");
+    let _ = writeln!(out, "|---|---|---|---|---|");
+    for c in &r.plan.licence_checks {
+        let held = if c.held.is_empty() {
+            "-".to_owned()
+        } else {
+            c.held.join(", ")
+        };
+        let closed = c.closed_by.as_ref().map_or_else(
+            || "-".to_owned(),
+            |b| format!("{} ({})", b.name, b.part_number),
+        );
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            cell(&c.module),
+            cell(&c.needs_any.join(", ")),
+            cell(&held),
+            c.state,
+            cell(&closed)
+        );
+    }
+    if let Some(b) = &r.plan.licence_bundle {
+        let _ = writeln!(
+            out,
+            "\nOne licence closes every gap: {} ({}).",
+            cell(&b.name),
+            cell(&b.part_number)
         );
     }
     out.push('\n');

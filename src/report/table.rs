@@ -315,19 +315,6 @@ fn applications(out: &mut String, r: &Report<'_, '_>, style: Style) {
     }
 }
 
-fn money(x: Option<f64>) -> String {
-    x.map_or_else(|| "unknown".into(), crate::cost::usd)
-}
-
-fn change(x: Option<f64>) -> String {
-    match x {
-        None => "-".into(),
-        Some(d) if d.abs() < 0.005 => "0".into(),
-        Some(d) if d > 0.0 => format!("+{}", crate::cost::usd(d)),
-        Some(d) => format!("-{}", crate::cost::usd(-d)),
-    }
-}
-
 fn defender(out: &mut String, r: &Report<'_, '_>, style: Style) {
     heading(
         out,
@@ -382,9 +369,9 @@ fn defender(out: &mut String, r: &Report<'_, '_>, style: Style) {
             text(d.required_sub_plan.unwrap_or("-")),
             Cell::new(quantity),
             Cell::new(unit_price),
-            Cell::new(money(c.current.monthly_usd)),
+            Cell::new(crate::cost::money(c.current.monthly_usd)),
             text(c.recommended.sub_plan.unwrap_or("on")),
-            Cell::new(money(c.recommended.monthly_usd)),
+            Cell::new(crate::cost::money(c.recommended.monthly_usd)),
         ]);
     }
     let _ = writeln!(out, "{t}");
@@ -392,9 +379,9 @@ fn defender(out: &mut String, r: &Report<'_, '_>, style: Style) {
     let _ = writeln!(
         out,
         "a month: today {}, recommended {} ({}){}",
-        money(m.current),
-        money(m.recommended),
-        change(m.difference),
+        crate::cost::money(m.current),
+        crate::cost::money(m.recommended),
+        crate::cost::change(m.difference),
         if m.complete {
             String::new()
         } else {
