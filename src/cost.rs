@@ -255,7 +255,7 @@ pub fn estimate<'c>(
                 .as_deref()
                 .and_then(|s| inv.strings.find(s));
             let acc = rows.remove(&(sym, row.plan)).unwrap_or_default();
-            cost_row(inv, catalog, row.plan, &acc)
+            cost_row(inv, catalog, row.plan, row.state, &acc)
         })
         .collect();
     Estimate { plans }
@@ -414,6 +414,9 @@ fn cost_row<'c>(
     inv: &Inventory,
     catalog: &'c Catalog,
     plan_name: &'c str,
+    // The plan's state in the subscription (`on`, `off`, `unknown`), for when no unit could be
+    // counted to tell it.
+    state: &str,
     acc: &Acc,
 ) -> PlanCost<'c> {
     let plan = catalog.plan(plan_name);
@@ -469,7 +472,9 @@ fn cost_row<'c>(
     let any_unknown = acc.buckets.iter().any(|b| b.have == Have::Unknown);
     let current_sub = on_subs.iter().copied().max().flatten();
     let mut current = Setting {
-        label: if any_unknown {
+        label: if acc.buckets.is_empty() {
+            state.into()
+        } else if any_unknown {
             "unknown".into()
         } else if on_subs.is_empty() {
             "off".into()

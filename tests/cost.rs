@@ -253,3 +253,31 @@ fn the_markdown_plan_shows_costs_and_licences_side_by_side() {
     // GitHub would read text between two dollar signs as mathematics.
     assert!(!md.contains('$'), "{md}");
 }
+
+#[test]
+fn a_plan_that_is_on_with_no_countable_unit_costs_unknown_not_nothing() {
+    // The tenant's web app runs on an App Service plan no input holds: AppServices is on, but
+    // how many instances it bills is not known.
+    let out = Command::cargo_bin("mdrplan")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["plan", "tests/fixtures/formats/tenant", "--format", "json"])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = r["plan"]["defender"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["plan"] == "AppServices")
+        .unwrap();
+    assert_eq!(row["state"], "on");
+    assert_eq!(row["cost"]["current"]["setting"], "on");
+    assert_eq!(row["monthly_usd"], Value::Null, "{row:#}");
+    assert!(
+        row["cost"]["unknown"]
+            .as_str()
+            .unwrap()
+            .contains("App Service plan")
+    );
+}
