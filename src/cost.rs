@@ -369,6 +369,23 @@ pub fn usd(x: f64) -> String {
 }
 
 /// A quantity as people write it: whole numbers without a decimal point.
+/// A quantity with its unit, the unit's words singular for one: `1 storage account`,
+/// `10 servers`, `2.5 100 RU/s`.
+pub fn quantity(x: f64, unit: &str) -> String {
+    let n = count(x);
+    if n != "1" {
+        return format!("{n} {unit}");
+    }
+    let words: Vec<&str> = unit
+        .split(' ')
+        .map(|w| match w.strip_suffix('s') {
+            Some(one) if one.len() > 1 && w.chars().all(char::is_alphabetic) => one,
+            _ => w,
+        })
+        .collect();
+    format!("{n} {}", words.join(" "))
+}
+
 pub fn count(x: f64) -> String {
     if (x - x.round()).abs() < 1e-9 {
         format!("{}", x.round() as i64)
@@ -742,5 +759,23 @@ mod tests {
         assert_eq!(usd(180.0), "$180");
         assert_eq!(usd(0.0012), "$0.0012");
         assert_eq!(usd(12.5), "$12.50");
+    }
+}
+
+#[cfg(test)]
+mod quantity_tests {
+    use super::quantity;
+
+    #[test]
+    fn one_unit_is_written_in_the_singular() {
+        assert_eq!(quantity(1.0, "storage accounts"), "1 storage account");
+        assert_eq!(
+            quantity(1.0, "servers or instances"),
+            "1 server or instance"
+        );
+        assert_eq!(quantity(10.0, "servers"), "10 servers");
+        assert_eq!(quantity(1.0, "100 RU/s"), "1 100 RU/s");
+        assert_eq!(quantity(44.0, "vCores"), "44 vCores");
+        assert_eq!(quantity(1.0, "vCores"), "1 vCore");
     }
 }

@@ -250,7 +250,7 @@ fn assets(out: &mut String, r: &Report<'_, '_>) {
 }
 
 fn defender(out: &mut String, r: &Report<'_, '_>) {
-    use crate::cost::{change, count, money};
+    use crate::cost::{change, money};
     let _ = writeln!(
         out,
         "### Defender plans per subscription, with monthly list-price cost (USD)\n"
@@ -272,7 +272,7 @@ fn defender(out: &mut String, r: &Report<'_, '_>) {
         };
         let quantity = c.quantity.map_or_else(
             || format!("unknown {}", c.unit),
-            |q| format!("{} {}", count(q), c.unit),
+            |q| crate::cost::quantity(q, c.unit),
         );
         let _ = writeln!(
             out,

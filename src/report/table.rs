@@ -351,7 +351,7 @@ fn defender(out: &mut String, r: &Report<'_, '_>, style: Style) {
         };
         let c = &d.cost;
         let quantity = match c.quantity {
-            Some(q) => format!("{} {}", crate::cost::count(q), c.unit),
+            Some(q) => crate::cost::quantity(q, c.unit),
             None => format!("unknown {}", c.unit),
         };
         let unit_price = match (c.current.unit_usd, c.recommended.unit_usd) {
