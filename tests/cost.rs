@@ -281,3 +281,28 @@ fn a_plan_that_is_on_with_no_countable_unit_costs_unknown_not_nothing() {
             .contains("App Service plan")
     );
 }
+
+#[test]
+fn the_plan_table_puts_today_and_the_recommendation_side_by_side() {
+    let out = Command::cargo_bin("mdrplan")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("COLUMNS", "120")
+        .args(["plan", "examples/company-a", "--color", "never"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.contains("┆ VirtualMachines "))
+        .unwrap_or_else(|| panic!("{text}"));
+    for cell in [
+        "Adatum-Production",
+        "10 servers",
+        "$5 → $15",
+        "on P1: $50",
+        "P2: $150",
+    ] {
+        assert!(row.contains(cell), "{cell} in {row}");
+    }
+}

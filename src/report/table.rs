@@ -330,26 +330,23 @@ fn defender(out: &mut String, r: &Report<'_, '_>, style: Style) {
         &[
             "subscription",
             "plan",
-            "today",
-            "tier needs",
             "quantity",
             "unit price",
-            "today $/month",
+            "today",
             "recommended",
-            "then $/month",
         ],
     );
     for d in r.plan.defender.iter().take(MAX_ROWS * 5) {
-        let today = match (d.state, d.sub_plan) {
-            (s, Some(sub)) => format!("{s} {sub}"),
-            (s, None) => s.to_owned(),
-        };
-        let state = match d.state {
-            "on" => Cell::new(today).fg(Color::Green),
-            "off" => Cell::new(today).fg(Color::Red),
-            _ => Cell::new(today).fg(Color::Yellow),
-        };
         let c = &d.cost;
+        let today = match (d.state, d.sub_plan) {
+            (s, Some(sub)) => format!("{s} {sub}: {}", crate::cost::money(c.current.monthly_usd)),
+            (s, None) => format!("{s}: {}", crate::cost::money(c.current.monthly_usd)),
+        };
+        let today = match d.state {
+            "on" => Cell::new(clean(&today)).fg(Color::Green),
+            "off" => Cell::new(clean(&today)).fg(Color::Red),
+            _ => Cell::new(clean(&today)).fg(Color::Yellow),
+        };
         let quantity = match c.quantity {
             Some(q) => crate::cost::quantity(q, c.unit),
             None => format!("unknown {}", c.unit),
@@ -362,17 +359,29 @@ fn defender(out: &mut String, r: &Report<'_, '_>, style: Style) {
             (Some(a), None) => crate::cost::usd(a),
             (None, None) => "unknown".into(),
         };
+        // What the tiers need, when they ask for a sub-plan; otherwise the plan on.
+        let recommended = format!(
+            "{}: {}",
+            c.recommended
+                .sub_plan
+                .or(d.required_sub_plan)
+                .unwrap_or("on"),
+            crate::cost::money(c.recommended.monthly_usd)
+        );
         t.add_row(vec![
             text(d.subscription_name.or(d.subscription).unwrap_or("(none)")),
             text(d.plan),
-            state,
-            text(d.required_sub_plan.unwrap_or("-")),
             Cell::new(quantity),
             Cell::new(unit_price),
-            Cell::new(crate::cost::money(c.current.monthly_usd)),
-            text(c.recommended.sub_plan.unwrap_or("on")),
-            Cell::new(crate::cost::money(c.recommended.monthly_usd)),
+            today,
+            text(recommended),
         ]);
+    }
+    // Subscription and plan names are identifiers: whole, whatever the width; the rest wraps.
+    for i in [0, 1] {
+        if let Some(c) = t.column_mut(i) {
+            c.set_constraint(ColumnConstraint::ContentWidth);
+        }
     }
     let _ = writeln!(out, "{t}");
     let m = &r.plan.monthly_usd;
