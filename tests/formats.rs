@@ -167,7 +167,7 @@ fn sarif_results_carry_rules_levels_fingerprints_and_lines() {
         assert!(uri.starts_with("tests/fixtures/formats/tenant/"), "{uri}");
     }
 
-    // An overlay asset points at its line and column; an exported one at the export's line 1.
+    // An overlay asset points at its line and column; an exported one at its row of the export.
     let on = |name: &str| {
         results
             .iter()
@@ -191,7 +191,8 @@ fn sarif_results_carry_rules_levels_fingerprints_and_lines() {
         })
         .unwrap()["locations"][0]["physicalLocation"];
     assert_eq!(storage["artifactLocation"]["uri"], EXPORT);
-    assert_eq!(storage["region"]["startLine"], 1);
+    assert_eq!(storage["region"]["startLine"], 5);
+    assert_eq!(storage["region"]["startColumn"], 5);
 
     // The waived finding is suppressed with the waiver's reason.
     let waived: Vec<_> = results

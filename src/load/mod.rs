@@ -403,7 +403,9 @@ impl<'a> Builder<'a> {
         });
         let reader = input::reader(path, opened, bar.as_ref())?;
         let (mut rows, mut duplicates, mut incomplete) = (0usize, 0usize, 0usize);
-        let mut sink = |raw: resources::RawResource<'_>| match self.add_raw(file_no, raw) {
+        let mut sink = |raw: resources::RawResource<'_>, at: resources::At| match self
+            .add_raw(file_no, at, raw)
+        {
             Row::Added => rows += 1,
             Row::Duplicate => duplicates += 1,
             Row::Incomplete => incomplete += 1,
@@ -447,7 +449,7 @@ impl<'a> Builder<'a> {
     }
 
     /// One exported resource into the inventory.
-    fn add_raw(&mut self, file_no: u32, raw: resources::RawResource<'_>) -> Row {
+    fn add_raw(&mut self, file_no: u32, at: resources::At, raw: resources::RawResource<'_>) -> Row {
         let (Some(id), Some(type_given)) = (
             raw.id.as_ref().or(raw.name.as_ref()),
             raw.type_name.as_deref(),
@@ -626,8 +628,8 @@ impl<'a> Builder<'a> {
                 .collect(),
             origin: Origin {
                 file: file_no,
-                line: 0,
-                column: 0,
+                line: at.line,
+                column: at.column,
             },
             flags: power_flags | if node_pool { Asset::NODE_POOL } else { 0 },
         };

@@ -421,7 +421,7 @@ pub fn json_error(file: &str, e: &serde_json::Error) -> Diagnostic {
 pub fn read_json(
     file: &str,
     reader: impl Read + Send,
-    sink: &mut dyn FnMut(RawResource<'_>),
+    sink: &mut dyn FnMut(RawResource<'_>, At),
 ) -> Result<PageInfo, Diagnostic> {
     std::thread::scope(|scope| {
         // Made inside the scope, so that the parsing end is dropped, and the reading thread
@@ -459,12 +459,28 @@ pub fn read_json(
     })
 }
 
+/// Where a row starts in its file (1-based line and column), for the locations reports give.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct At {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl At {
+    fn new(line: usize, column: usize) -> At {
+        At {
+            line: u32::try_from(line).unwrap_or(0),
+            column: u32::try_from(column).unwrap_or(0),
+        }
+    }
+}
+
 /// Parses the rows of each slab as it comes, and sends the emptied slab back for reuse.
 fn parse_slabs(
     file: &str,
     cut: &mpsc::Receiver<Cut>,
     spare: &mpsc::Sender<Cut>,
-    sink: &mut dyn FnMut(RawResource<'_>),
+    sink: &mut dyn FnMut(RawResource<'_>, At),
 ) -> Result<(), Diagnostic> {
     for slab in cut {
         let mut start = 0;
@@ -475,7 +491,7 @@ fn parse_slabs(
                 Text::Bytes(bytes) => serde_json::from_slice(&bytes[start..row.end]),
             }
             .map_err(|e| row_error(file, row.line, row.column, &e))?;
-            sink(raw);
+            sink(raw, At::new(row.line, row.column));
             start = row.end;
         }
         // The reading thread may have finished: then the slab is dropped here.
@@ -949,7 +965,7 @@ pub fn csv_shape(header: &[String]) -> Option<CsvShape> {
 pub fn read_csv(
     file: &str,
     reader: impl Read,
-    sink: &mut dyn FnMut(RawResource<'_>),
+    sink: &mut dyn FnMut(RawResource<'_>, At),
     warn: &mut dyn FnMut(Diagnostic),
 ) -> Result<usize, Diagnostic> {
     let mut csv = csv::ReaderBuilder::new()
@@ -1025,7 +1041,8 @@ pub fn read_csv(
             plan: from_json(cell(plan)),
             properties: from_json(cell(properties)),
         };
-        sink(raw);
+        let line = record.position().map_or(0, |p| p.line());
+        sink(raw, At::new(usize::try_from(line).unwrap_or(0), 1));
         rows += 1;
     }
     if rows == CSV_CAP {
@@ -1097,7 +1114,7 @@ mod tests {
 
     fn rows(json: &str) -> (Vec<Row>, PageInfo) {
         let mut out = Vec::new();
-        let info = read_json("f.json", json.as_bytes(), &mut |r| out.push(own(r))).unwrap();
+        let info = read_json("f.json", json.as_bytes(), &mut |r, _| out.push(own(r))).unwrap();
         (out, info)
     }
 
@@ -1154,7 +1171,7 @@ mod tests {
 
     #[test]
     fn a_cut_off_file_is_named_as_such() {
-        let mut sink = |_: RawResource<'_>| {};
+        let mut sink = |_: RawResource<'_>, _: At| {};
         let e = read_json(
             "f.json",
             &b"{\"data\": [{\"id\": \"a\"}, {\"id\": "[..],
@@ -1167,7 +1184,7 @@ mod tests {
 
     #[test]
     fn row_errors_point_into_the_file() {
-        let mut sink = |_: RawResource<'_>| {};
+        let mut sink = |_: RawResource<'_>, _: At| {};
         let text = "{\"data\": [\n  {\"id\": \"a\"},\n  {\"id\": \"b\", \"tags\": {\"x\" 1}}\n]}";
         let e = read_json("f.json", text.as_bytes(), &mut sink).unwrap_err();
         assert_eq!(
@@ -1184,7 +1201,7 @@ mod tests {
             "[{{\"id\": \"a\", \"type\": \"t\"}},\n {{\"id\": \"b\", \"type\": \"t\", \"tags\": {{\"k\": \"{long}\"}}}},\n {{\"id\": \"c\", \"type\": \"t\"}}]"
         );
         let mut rows = Vec::new();
-        read_json("big.json", text.as_bytes(), &mut |r| rows.push(own(r))).unwrap();
+        read_json("big.json", text.as_bytes(), &mut |r, _| rows.push(own(r))).unwrap();
         let ids: Vec<_> = rows
             .iter()
             .map(|r| r.id.clone().unwrap_or_default())
@@ -1200,7 +1217,7 @@ mod tests {
         lines[2] = r#"{"id": "x" "type": "P/t"}"#;
         // Past the rows, more that is wrong: the bad row comes first in the file.
         let text = format!("[{}\n, oops", lines.join(",\n"));
-        let mut sink = |_: RawResource<'_>| {};
+        let mut sink = |_: RawResource<'_>, _: At| {};
         let e = read_json("f.json", text.as_bytes(), &mut sink).unwrap_err();
         assert_eq!(
             (e.location.line, e.location.column),
@@ -1211,7 +1228,7 @@ mod tests {
 
     #[test]
     fn bytes_that_are_not_utf8_are_placed_in_their_row() {
-        let mut sink = |_: RawResource<'_>| {};
+        let mut sink = |_: RawResource<'_>, _: At| {};
         let text = b"[{\"id\": \"a\"},\n {\"id\": \"b\xff\"}]";
         let e = read_json("f.json", &text[..], &mut sink).unwrap_err();
         assert!(e.message.contains("invalid unicode code point"), "{e}");
@@ -1232,7 +1249,7 @@ mod tests {
         let text = format!("[{}]", body.join(",\n"));
         let mut count = 0;
         let mut last = String::new();
-        read_json("big.json", text.as_bytes(), &mut |r| {
+        read_json("big.json", text.as_bytes(), &mut |r, _| {
             count += 1;
             last = r.id.map(Cow::into_owned).unwrap_or_default();
         })
@@ -1249,7 +1266,7 @@ mod tests {
         read_csv(
             "r.csv",
             text.as_bytes(),
-            &mut |r| out.push(own(r)),
+            &mut |r, _| out.push(own(r)),
             &mut |w| warnings.push(w),
         )
         .unwrap();
@@ -1257,7 +1274,7 @@ mod tests {
         assert!(out.iter().all(|r| r.id.is_some() && r.type_name.is_some()));
         assert!(warnings.is_empty());
         let ragged = "id,name,type\n/a,a,T\n/b,b\n";
-        let e = read_csv("r.csv", ragged.as_bytes(), &mut |_| {}, &mut |_| {}).unwrap_err();
+        let e = read_csv("r.csv", ragged.as_bytes(), &mut |_, _| {}, &mut |_| {}).unwrap_err();
         assert!(e.message.contains("2 fields where the header has 3"), "{e}");
         assert_eq!(e.location.line, Some(3));
     }
