@@ -541,3 +541,19 @@ fn a_use_case_preferring_an_unknown_source_is_refused() {
         ))
         .stderr(contains("did you mean `apim-gateway-logs`?"));
 }
+
+#[test]
+fn an_output_that_is_a_file_is_refused() {
+    mdrplan()
+        .args([
+            "alerts",
+            "examples/company-c",
+            "--app",
+            "ledger",
+            "--output",
+            "README.md",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains("README.md: --output names a file"));
+}

@@ -217,6 +217,16 @@ fn alerts(cli: &Cli, a: &args::AlertsArgs) -> anyhow::Result<u8> {
     }
 
     let dir = &a.output;
+    if dir.exists() && !dir.is_dir() {
+        return Err(InputErrors::one(
+            Diagnostic::error(
+                Location::file(dir.display().to_string()),
+                "--output names a file; `alerts` writes one file per rule into a folder",
+            )
+            .with_help("give a folder (it is created when missing), e.g. `--output rules/`"),
+        )
+        .into());
+    }
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the folder {}", dir.display()))?;
     let targets: Vec<(std::path::PathBuf, &crate::alerts::PlannedRule)> = plans
