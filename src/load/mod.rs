@@ -1590,23 +1590,36 @@ fn id_segment(id: &str, key: &str) -> Option<String> {
 /// it extends.
 fn parent_len(id: &str) -> Option<usize> {
     let id = id.trim_end_matches('/');
-    // Byte offsets of the slashes, from the end, found without splitting the id.
-    let slashes: Vec<usize> = id.match_indices('/').map(|(i, _)| i).collect();
-    let segment = |k: usize| {
-        let start = slashes[k] + 1;
-        let end = slashes.get(k + 1).copied().unwrap_or(id.len());
-        &id[start..end]
+    // The slashes from the end, each opening the segment that runs to the one after it: found
+    // one by one, without splitting the id or keeping their places.
+    let mut slashes = memchr::memrchr_iter(b'/', id.as_bytes());
+    let mut end = id.len();
+    // Segments after the last `providers`, and the slash before the last but one.
+    let mut after = 0;
+    let mut second_last = None;
+    let last_providers = loop {
+        let slash = slashes.next()?;
+        if id[slash + 1..end].eq_ignore_ascii_case("providers") {
+            break slash;
+        }
+        if after == 1 {
+            second_last = Some(slash);
+        }
+        after += 1;
+        end = slash;
     };
-    let last_providers = (0..slashes.len())
-        .rev()
-        .find(|k| segment(*k).eq_ignore_ascii_case("providers"))?;
-    let after = slashes.len() - last_providers - 1;
     if after >= 5 && after % 2 == 1 {
-        Some(slashes[slashes.len() - 2])
-    } else if after == 3
-        && (0..last_providers).any(|k| segment(k).eq_ignore_ascii_case("providers"))
-    {
-        Some(slashes[last_providers])
+        second_last
+    } else if after == 3 {
+        // An extension resource: a `providers` before the last one.
+        let mut end = last_providers;
+        slashes
+            .any(|slash| {
+                let providers = id[slash + 1..end].eq_ignore_ascii_case("providers");
+                end = slash;
+                providers
+            })
+            .then_some(last_providers)
     } else {
         None
     }
@@ -1651,4 +1664,59 @@ fn compile_selector(
         }
     }
     (!bad).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parent's length as first written, by a list of the slashes, to hold the one that
+    /// walks them from the end to it.
+    fn parent_len_by_split(id: &str) -> Option<usize> {
+        let id = id.trim_end_matches('/');
+        // Byte offsets of the slashes, from the end, found without splitting the id.
+        let slashes: Vec<usize> = id.match_indices('/').map(|(i, _)| i).collect();
+        let segment = |k: usize| {
+            let start = slashes[k] + 1;
+            let end = slashes.get(k + 1).copied().unwrap_or(id.len());
+            &id[start..end]
+        };
+        let last_providers = (0..slashes.len())
+            .rev()
+            .find(|k| segment(*k).eq_ignore_ascii_case("providers"))?;
+        let after = slashes.len() - last_providers - 1;
+        if after >= 5 && after % 2 == 1 {
+            Some(slashes[slashes.len() - 2])
+        } else if after == 3
+            && (0..last_providers).any(|k| segment(k).eq_ignore_ascii_case("providers"))
+        {
+            Some(slashes[last_providers])
+        } else {
+            None
+        }
+    }
+
+    #[test]
+    fn parent_len_walks_the_slashes_as_a_split_would() {
+        let ids = [
+            "",
+            "/",
+            "providers",
+            "/providers/a/b/c",
+            "/subscriptions/s/resourceGroups/g/providers/Microsoft.Sql/servers/sql1",
+            "/subscriptions/s/resourceGroups/g/providers/Microsoft.Sql/servers/sql1/databases/db1",
+            "/subscriptions/s/resourceGroups/g/providers/Microsoft.Sql/servers/sql1/databases/db1/",
+            "/subscriptions/s/resourceGroups/g/providers/A.B/c/d/e/f/g/h",
+            "/subscriptions/s/resourceGroups/g/providers/A.B/c/d/e/f/g",
+            "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/v1/providers/X/y/z",
+            "/subscriptions/s/resourceGroups/g/PROVIDERS/a/b/c/Providers/X/y/z",
+            "/subscriptions/s/providers/X/y/z",
+            "/subscriptions/s/resourceGroups/g/providers/A/b/c/providers/X/y",
+            "//providers//a/b//providers///",
+            "/providers/providers/providers/a/b/c",
+        ];
+        for id in ids {
+            assert_eq!(parent_len(id), parent_len_by_split(id), "{id}");
+        }
+    }
 }
