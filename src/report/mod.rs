@@ -1393,8 +1393,11 @@ fn write_indented(out: &mut dyn std::io::Write, text: &[u8], indent: &[u8]) -> s
     Ok(())
 }
 
-/// Rows per block: each block is put into JSON on two threads, then written in order.
-const BLOCK: usize = 4096;
+/// Rows per block: blocks are put into JSON on two threads, then written in order. Up to four
+/// blocks' text is held at once (one being rendered on each thread, one handed over, one being
+/// written), so a block is kept small: a million assets' report stays within their export's
+/// size in memory.
+const BLOCK: usize = 1024;
 
 /// Appends one row as pretty JSON two levels in, through serde.
 fn serde_row<T: Serialize>(
@@ -1430,6 +1433,11 @@ fn render_rows<K>(
 }
 
 /// Writes a list of rows as pretty JSON two levels in; `render` appends the row for a key.
+///
+/// The rows are put into JSON a block at a time on two threads: this one takes the even blocks
+/// and one helper, for the whole list, the odd ones, each into a buffer of its own; this
+/// thread writes the blocks in order. The helper may finish a block before this thread wants
+/// it, so neither waits for the other at every block, and no thread is started per block.
 fn write_rows<K: Sync>(
     out: &mut dyn std::io::Write,
     keys: &[K],
@@ -1438,36 +1446,65 @@ fn write_rows<K: Sync>(
     if keys.is_empty() {
         return out.write_all(b"[]");
     }
-    let (mut left_buf, mut right_buf) = (Vec::new(), Vec::new());
-    let (mut left_scratch, mut right_scratch) = (Vec::new(), Vec::new());
+    let render = &render;
     out.write_all(b"[")?;
+    std::thread::scope(|scope| {
+        // Made inside the scope, so that this end is dropped, and the helper stops, even if
+        // this thread fails or unwinds.
+        let (done, rendered) = std::sync::mpsc::sync_channel(1);
+        let (spare, spares) = std::sync::mpsc::channel::<Vec<u8>>();
+        let helper = scope.spawn(move || {
+            let mut scratch = Vec::new();
+            for block in keys.chunks(BLOCK).skip(1).step_by(2) {
+                let mut buf = spares.try_recv().unwrap_or_default();
+                buf.clear();
+                let block = render_rows(block, render, &mut buf, &mut scratch).map(|()| buf);
+                if done.send(block).is_err() {
+                    // This thread stopped at an error.
+                    return;
+                }
+            }
+        });
+        let written = write_blocks(out, keys, render, &rendered, &spare);
+        drop(rendered);
+        let helper = helper.join();
+        match (written, helper) {
+            (Err(e), _) => Err(e),
+            (Ok(()), Err(_)) => Err(std::io::Error::other("a writer thread failed")),
+            (Ok(()), Ok(())) => Ok(()),
+        }
+    })?;
+    out.write_all(b"\n  ]")
+}
+
+/// [`write_rows`]' part on this thread: renders the even blocks, takes the odd ones from the
+/// helper (and gives it their buffers back), and writes them all in order.
+fn write_blocks<K>(
+    out: &mut dyn std::io::Write,
+    keys: &[K],
+    render: &impl Fn(&K, &mut Vec<u8>, &mut Vec<u8>) -> std::io::Result<()>,
+    rendered: &std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    spare: &std::sync::mpsc::Sender<Vec<u8>>,
+) -> std::io::Result<()> {
+    let (mut buf, mut scratch) = (Vec::new(), Vec::new());
     for (b, block) in keys.chunks(BLOCK).enumerate() {
         if b > 0 {
             out.write_all(b",")?;
         }
-        let (left, right) = block.split_at(block.len() / 2);
-        left_buf.clear();
-        right_buf.clear();
-        let (mine, other) = std::thread::scope(|scope| {
-            let other =
-                scope.spawn(|| render_rows(right, &render, &mut right_buf, &mut right_scratch));
-            let mine = render_rows(left, &render, &mut left_buf, &mut left_scratch);
-            (
-                mine,
-                other
-                    .join()
-                    .unwrap_or_else(|_| Err(std::io::Error::other("a writer thread failed"))),
-            )
-        });
-        mine?;
-        other?;
-        out.write_all(&left_buf)?;
-        if !left_buf.is_empty() && !right_buf.is_empty() {
-            out.write_all(b",")?;
+        if b % 2 == 0 {
+            buf.clear();
+            render_rows(block, render, &mut buf, &mut scratch)?;
+            out.write_all(&buf)?;
+        } else {
+            let theirs = rendered
+                .recv()
+                .map_err(|_| std::io::Error::other("a writer thread failed"))??;
+            out.write_all(&theirs)?;
+            // The helper may have finished: then the buffer is dropped here.
+            let _ = spare.send(theirs);
         }
-        out.write_all(&right_buf)?;
     }
-    out.write_all(b"\n  ]")
+    Ok(())
 }
 
 /// JSON writing by hand for the one list that runs to a million rows, byte for byte what
