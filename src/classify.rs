@@ -7,11 +7,12 @@
 //! report asks for them ([`Classification::reason`]).
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use petgraph::Direction;
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Location};
@@ -291,10 +292,11 @@ type SharedTags = std::rc::Rc<[(Sym, Sym)]>;
 /// a million resources with a few hundred distinct tags cost a few hundred look-ups.
 struct TagReader<'c> {
     catalog: &'c Catalog,
-    keys: HashMap<Sym, Option<Axis>>,
-    values: HashMap<(Sym, bool), Option<u8>>,
+    // Looked up for every tag of every asset, by symbol: a fast hash, never iterated.
+    keys: FxHashMap<Sym, Option<Axis>>,
+    values: FxHashMap<(Sym, bool), Option<u8>>,
     /// Resource-group tags by (subscription, group), so each group is looked up once.
-    groups: HashMap<(Option<Sym>, Option<Sym>), SharedTags>,
+    groups: FxHashMap<(Option<Sym>, Option<Sym>), SharedTags>,
     /// Values under a known key that the profile cannot read, with a count and a first place.
     problems: BTreeMap<(String, String), (usize, Origin)>,
 }
@@ -303,9 +305,9 @@ impl<'c> TagReader<'c> {
     fn new(catalog: &'c Catalog) -> Self {
         TagReader {
             catalog,
-            keys: HashMap::new(),
-            values: HashMap::new(),
-            groups: HashMap::new(),
+            keys: FxHashMap::default(),
+            values: FxHashMap::default(),
+            groups: FxHashMap::default(),
             problems: BTreeMap::new(),
         }
     }
