@@ -914,6 +914,8 @@ impl<'a> Builder<'a> {
     /// Relations between exported resources, once every export is read.
     fn link_exports(&mut self, diags: &mut Diagnostics) {
         self.check_pages(diags);
+        // Nearly every named resource is exported: a relation each, in one allocation.
+        self.inv.relations.reserve(self.pending.len());
         for (asset, named, kind, reversed) in std::mem::take(&mut self.pending) {
             let target = match &named {
                 Named::Parent(len) => &self.inv.assets[asset].id[..*len],
