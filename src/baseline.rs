@@ -65,7 +65,10 @@ impl Baseline {
             InputErrors::one(
                 Diagnostic::error(
                     json_location(path, &e),
-                    format!("the baseline is not a JSON report: {e}"),
+                    format!(
+                        "the baseline is not a JSON report: {}",
+                        crate::load::strip_json_position(&e.to_string())
+                    ),
                 )
                 .with_help(MAKE_ONE),
             )

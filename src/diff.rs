@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diag::{Diagnostic, InputErrors, Location};
 use crate::domain::{Coverage, Impact, Sensitivity, Severity, Tier};
-use crate::report::escape::clean;
+use crate::report::escape::{clean, markdown_cell, markdown_text};
 use crate::report::{Style, table};
 
 /// A finding as a JSON report holds it.
@@ -314,9 +314,9 @@ impl Diff {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "### mdrplan: changes since `{}`\n\n{}\n",
-            md(&self.old),
-            md(&self.headline())
+            "### mdrplan: changes since {}\n\n{}\n",
+            markdown_text(&self.old),
+            markdown_text(&self.headline())
         );
         let mut section = |title: &str, header: &[&str], rows: Vec<Vec<String>>| {
             if rows.is_empty() {
@@ -335,7 +335,7 @@ impl Diff {
             let _ = writeln!(out, "| {} |", header.join(" | "));
             let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
             for row in rows {
-                let cells: Vec<String> = row.iter().map(|c| md(c)).collect();
+                let cells: Vec<String> = row.iter().map(|c| markdown_cell(c)).collect();
                 let _ = writeln!(out, "| {} |", cells.join(" | "));
             }
             out.push('\n');
@@ -453,26 +453,6 @@ impl Diff {
 /// The arrow Markdown shows between a value before and after.
 const RIGHT: &str = "\u{2192}";
 
-/// Text made safe for a Markdown table cell: no HTML, no table or emphasis syntax, one line.
-fn md(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in clean(text).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '|' => out.push_str("&#124;"),
-            '\n' => out.push_str("<br>"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 /// `before -> after` (with `sep` for the arrow), or the value alone when it did not change.
 fn arrow_with<T: std::fmt::Display + PartialEq>(before: T, after: T, sep: &str) -> String {
     if before == after {
@@ -504,7 +484,10 @@ fn read(name: &str, path: &std::path::Path) -> Result<ReportFile, InputErrors> {
         InputErrors::one(
             Diagnostic::error(
                 crate::baseline::json_location(name, &e),
-                format!("not a JSON report: {e}"),
+                format!(
+                    "not a JSON report: {}",
+                    crate::load::strip_json_position(&e.to_string())
+                ),
             )
             .with_help("give two reports written by `mdrplan report --format json`"),
         )

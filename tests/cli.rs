@@ -4,7 +4,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::{fixture, rule_findings as findings};
+use common::{asset_named, fixture, rule_findings as findings};
 use predicates::prelude::*;
 use predicates::str::contains;
 
@@ -29,15 +29,6 @@ fn json(args: &[&str]) -> serde_json::Value {
 /// The short name at the end of an asset id (exported ids are full resource ids).
 fn short(id: &str) -> &str {
     id.rsplit('/').next().unwrap_or(id)
-}
-
-fn asset_named<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    report["assets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == name)
-        .unwrap_or_else(|| panic!("no asset {name}"))
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{json_report as report, rule_findings as findings};
+use common::{asset_named as asset, json_report as report, rule_findings as findings};
 
 use assert_cmd::Command;
 use predicates::str::contains;
@@ -12,15 +12,6 @@ use serde_json::Value;
 
 fn mdrplan() -> Command {
     common::mdrplan_at(120)
-}
-
-fn asset<'a>(r: &'a Value, name: &str) -> &'a Value {
-    r["assets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == name)
-        .unwrap_or_else(|| panic!("no asset {name}"))
 }
 
 #[test]

@@ -213,7 +213,8 @@ fn json_error(display: &str, e: &serde_json::Error) -> Diagnostic {
     .with_help("fix the JSON at that position, or export the file again if it was cut off")
 }
 
-fn strip_json_position(message: &str) -> &str {
+/// serde_json's message without the " at line L column C" it ends with: the location says it.
+pub(crate) fn strip_json_position(message: &str) -> &str {
     message
         .rfind(" at line ")
         .map_or(message, |i| &message[..i])
@@ -767,19 +768,16 @@ impl<'a> Builder<'a> {
             input::Kind::DiagnosticSettings => {
                 let settings = exports::diagnostics::parse(display, &value)?;
                 self.inv.diagnostics_given = true;
-                for s in &settings {
+                let records = settings.len();
+                for (resource, mut setting) in settings {
+                    setting.origin = origin;
                     self.inv
                         .diagnostics
-                        .entry(s.resource.clone())
+                        .entry(resource)
                         .or_default()
-                        .push(DiagnosticSetting {
-                            name: s.name.clone(),
-                            workspace: s.workspace.clone(),
-                            categories: s.categories.clone(),
-                            origin,
-                        });
+                        .push(setting);
                 }
-                settings.len()
+                records
             }
             input::Kind::Settings => {
                 let settings = exports::settings::parse(display, &value)?;
@@ -819,21 +817,9 @@ impl<'a> Builder<'a> {
         let records = rules.len();
         self.inv
             .analytics_rules
-            .extend(rules.into_iter().map(|r| AnalyticsRule {
-                id: r.id,
-                name: r.name,
-                template: r.template,
-                kind: r.kind,
-                enabled: r.enabled,
-                severity: r.severity,
-                query: r.query,
-                application: r.application,
-                use_case: r.use_case,
-                origin: Origin {
-                    file,
-                    line: u32::try_from(r.line).unwrap_or(0),
-                    column: u32::from(r.line > 0),
-                },
+            .extend(rules.into_iter().map(|mut r| {
+                r.origin.file = file;
+                r
             }));
         self.inv.inputs.push(InputSummary {
             path: display.to_owned(),

@@ -689,18 +689,6 @@ impl Catalog {
         })
     }
 
-    /// The telemetry sources a component of this resource type implies.
-    pub fn telemetry_from_type<'s>(
-        &'s self,
-        type_name: &'s str,
-    ) -> impl Iterator<Item = &'s TelemetrySource> + 's {
-        self.profile.telemetry.iter().filter(move |t| {
-            t.inferred_from
-                .iter()
-                .any(|f| f.eq_ignore_ascii_case(type_name))
-        })
-    }
-
     pub fn tier_requirement(&self, plan: &str) -> Option<&TierRequirement> {
         self.tiers
             .get(&plan.to_ascii_lowercase())

@@ -204,8 +204,7 @@ fn applications(out: &mut String, r: &Report<'_, '_>) {
             cell(a.id)
         );
         for r in &a.suggested_rules {
-            let state = if r.enabled { "" } else { ", disabled" };
-            let _ = writeln!(out, "- {} ({}{state})", cell(r.name), cell(&r.at));
+            let _ = writeln!(out, "- {}", cell(&r.label()));
         }
     }
     out.push('\n');

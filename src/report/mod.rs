@@ -419,6 +419,14 @@ pub struct SuggestedRule<'a> {
     pub at: String,
 }
 
+impl SuggestedRule<'_> {
+    /// `name (where it is[, disabled])`, as the table and Markdown list it (unescaped).
+    pub fn label(&self) -> String {
+        let state = if self.enabled { "" } else { ", disabled" };
+        format!("{} ({}{state})", self.name, self.at)
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct FindingRow<'a> {
     pub rule: &'static str,

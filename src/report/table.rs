@@ -309,8 +309,7 @@ fn applications(out: &mut String, r: &Report<'_, '_>, style: Style) {
             clean(a.id)
         );
         for r in &a.suggested_rules {
-            let state = if r.enabled { "" } else { ", disabled" };
-            let _ = writeln!(out, "  - {} ({}{state})", clean(r.name), clean(&r.at));
+            let _ = writeln!(out, "  - {}", clean(&r.label()));
         }
     }
 }

@@ -100,6 +100,16 @@ pub fn json_report(inputs: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// The asset of a JSON report with this name.
+pub fn asset_named<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .unwrap_or_else(|| panic!("no asset {name}"))
+}
+
 /// The findings of one rule in a JSON report.
 pub fn rule_findings<'a>(report: &'a serde_json::Value, rule: &str) -> Vec<&'a serde_json::Value> {
     report["findings"]

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::{Record, describe, records, type_is};
 use crate::diag::{Diagnostic, Location};
+use crate::inventory::{DiagnosticSetting, Origin};
 
 const SETTING_TYPE: &str = "microsoft.insights/diagnosticsettings";
 
@@ -15,18 +16,6 @@ const MARKER: &str = "/providers/microsoft.insights/diagnosticsettings/";
 
 const RERUN: &str = "export the settings again with `az monitor diagnostic-settings list --resource \
                      <resource id> -o json` for each resource, and join the lists into one file";
-
-/// One diagnostic setting of one resource.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DiagnosticRecord {
-    /// The resource's id, lower-cased.
-    pub resource: String,
-    pub name: String,
-    /// The Log Analytics workspace's name, lower-cased, when the setting sends to one.
-    pub workspace: Option<String>,
-    /// Enabled log categories and category groups, lower-cased.
-    pub categories: Vec<String>,
-}
 
 /// Whether a parsed document is a diagnostic-settings export.
 pub fn looks_like(value: &Value) -> bool {
@@ -41,8 +30,9 @@ fn is_setting(item: &Value) -> bool {
             .is_some_and(|id| id.to_ascii_lowercase().contains(MARKER))
 }
 
-/// Reads every setting in the export, in file order.
-pub fn parse(file: &str, value: &Value) -> Result<Vec<DiagnosticRecord>, Diagnostic> {
+/// Reads every setting in the export, in file order, each with the lower-cased id of the
+/// resource it belongs to.
+pub fn parse(file: &str, value: &Value) -> Result<Vec<(String, DiagnosticSetting)>, Diagnostic> {
     let list = records(value, is_setting).ok_or_else(|| {
         Diagnostic::error(
             Location::file(file),
@@ -57,7 +47,7 @@ pub fn parse(file: &str, value: &Value) -> Result<Vec<DiagnosticRecord>, Diagnos
     list.iter(file, RERUN).map(|r| read(&r?)).collect()
 }
 
-fn read(record: &Record<'_>) -> Result<DiagnosticRecord, Diagnostic> {
+fn read(record: &Record<'_>) -> Result<(String, DiagnosticSetting), Diagnostic> {
     let id = record.required_str("id")?;
     let lower = id.to_ascii_lowercase();
     let Some(at) = lower.find(MARKER) else {
@@ -87,12 +77,15 @@ fn read(record: &Record<'_>) -> Result<DiagnosticRecord, Diagnostic> {
             }
         }
     }
-    Ok(DiagnosticRecord {
+    Ok((
         resource,
-        name,
-        workspace,
-        categories,
-    })
+        DiagnosticSetting {
+            name,
+            workspace,
+            categories,
+            origin: Origin::default(),
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -112,11 +105,11 @@ mod tests {
         }]);
         let r = parse("d.json", &cli).unwrap();
         assert_eq!(
-            r[0].resource,
+            r[0].0,
             "/subscriptions/s/resourcegroups/rg/providers/microsoft.apimanagement/service/apim-1"
         );
-        assert_eq!(r[0].workspace.as_deref(), Some("law-sentinel"));
-        assert_eq!(r[0].categories, ["gatewaylogs"]);
+        assert_eq!(r[0].1.workspace.as_deref(), Some("law-sentinel"));
+        assert_eq!(r[0].1.categories, ["gatewaylogs"]);
 
         let rest = serde_json::json!({"value": [{
             "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/web/providers/microsoft.insights/diagnosticSettings/all",
@@ -125,7 +118,7 @@ mod tests {
         }]});
         let r = parse("d.json", &rest).unwrap();
         assert_eq!(
-            (r[0].workspace.as_deref(), r[0].categories.as_slice()),
+            (r[0].1.workspace.as_deref(), r[0].1.categories.as_slice()),
             (None, &["alllogs".to_owned()][..])
         );
     }

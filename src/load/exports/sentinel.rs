@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::{Record, describe, lookup, records};
 use crate::diag::{Diagnostic, Location};
+use crate::inventory::{AnalyticsRule, Origin};
 
 const RERUN: &str = "export the rules again with `az sentinel alert-rule list --resource-group <rg> \
                      --workspace-name <workspace> -o json > rules.json`, or give the rule files of \
@@ -23,22 +24,6 @@ const RERUN: &str = "export the rules again with `az sentinel alert-rule list --
 /// Tag prefixes of the rules mdrplan writes.
 pub const APPLICATION_TAG: &str = "mdrplan-application:";
 pub const USE_CASE_TAG: &str = "mdrplan-use-case:";
-
-/// One analytics rule as read.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RuleRecord {
-    pub id: Option<String>,
-    pub name: String,
-    pub template: Option<String>,
-    pub kind: String,
-    pub enabled: bool,
-    pub severity: Option<String>,
-    pub query: String,
-    pub application: Option<String>,
-    pub use_case: Option<String>,
-    /// The line the rule starts on, where the format has lines (YAML documents).
-    pub line: usize,
-}
 
 /// Whether a resource type is an analytics rule's (in a listing or in a template).
 fn is_rule_type(t: &str) -> bool {
@@ -55,7 +40,7 @@ fn is_rule(item: &Value) -> bool {
 }
 
 /// Reads the rules of an ARM listing or an ARM template.
-pub fn parse_json(file: &str, value: &Value) -> Result<Vec<RuleRecord>, Diagnostic> {
+pub fn parse_json(file: &str, value: &Value) -> Result<Vec<AnalyticsRule>, Diagnostic> {
     // An exported template: its `resources` hold the rules among other resources.
     if let Value::Object(map) = value
         && let Some((_, Value::Array(resources))) = lookup(map, "resources")
@@ -89,7 +74,7 @@ pub fn parse_json(file: &str, value: &Value) -> Result<Vec<RuleRecord>, Diagnost
         .collect()
 }
 
-fn read_arm(record: &Record<'_>, template: bool) -> Result<RuleRecord, Diagnostic> {
+fn read_arm(record: &Record<'_>, template: bool) -> Result<AnalyticsRule, Diagnostic> {
     let name = record.required_str("displayName")?;
     let id = record.optional_str("name")?.and_then(|n| {
         if template {
@@ -106,7 +91,7 @@ fn read_arm(record: &Record<'_>, template: bool) -> Result<RuleRecord, Diagnosti
             .map(str::to_owned),
         None => None,
     };
-    Ok(RuleRecord {
+    Ok(AnalyticsRule {
         id,
         name: name.trim().to_owned(),
         template: record
@@ -122,7 +107,8 @@ fn read_arm(record: &Record<'_>, template: bool) -> Result<RuleRecord, Diagnosti
         query: record.optional_str("query")?.unwrap_or_default().to_owned(),
         application: None,
         use_case: None,
-        line: 0,
+        // The file is numbered when the rules join the inventory; a listing has no lines.
+        origin: Origin::default(),
     })
 }
 
@@ -135,7 +121,7 @@ fn guid_in_expression(name: &str) -> Option<String> {
 }
 
 /// Reads every rule of a YAML file (one per document).
-pub fn parse_yaml(file: &str, text: &str) -> Result<Vec<RuleRecord>, Diagnostic> {
+pub fn parse_yaml(file: &str, text: &str) -> Result<Vec<AnalyticsRule>, Diagnostic> {
     use serde::Deserialize;
     let starts = document_lines(text);
     let mut out = Vec::new();
@@ -176,7 +162,11 @@ fn document_lines(text: &str) -> Vec<usize> {
     starts
 }
 
-fn read_yaml(file: &str, line: usize, value: &serde_yaml::Value) -> Result<RuleRecord, Diagnostic> {
+fn read_yaml(
+    file: &str,
+    line: usize,
+    value: &serde_yaml::Value,
+) -> Result<AnalyticsRule, Diagnostic> {
     let at = Location::at(file, line, 1);
     let serde_yaml::Value::Mapping(map) = value else {
         return Err(
@@ -239,7 +229,7 @@ fn read_yaml(file: &str, line: usize, value: &serde_yaml::Value) -> Result<RuleR
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty())
     };
-    Ok(RuleRecord {
+    Ok(AnalyticsRule {
         id: text("id")?,
         name,
         template: None,
@@ -249,7 +239,11 @@ fn read_yaml(file: &str, line: usize, value: &serde_yaml::Value) -> Result<RuleR
         query,
         application: tagged(APPLICATION_TAG),
         use_case: tagged(USE_CASE_TAG),
-        line,
+        origin: Origin {
+            file: 0,
+            line: u32::try_from(line).unwrap_or(0),
+            column: 1,
+        },
     })
 }
 
@@ -272,10 +266,14 @@ mod tests {
         let rules = parse_yaml("r.yaml", text).unwrap();
         assert_eq!(rules.len(), 2);
         assert_eq!(
-            (rules[0].line, rules[0].enabled, rules[0].id.as_deref()),
+            (
+                rules[0].origin.line,
+                rules[0].enabled,
+                rules[0].id.as_deref()
+            ),
             (2, true, Some("a"))
         );
-        assert_eq!((rules[1].line, rules[1].enabled), (6, false));
+        assert_eq!((rules[1].origin.line, rules[1].enabled), (6, false));
         assert_eq!(rules[1].application.as_deref(), Some("orders"));
         assert_eq!(rules[1].use_case.as_deref(), Some("api-abuse"));
 
