@@ -365,3 +365,57 @@ fn integrations_the_plans_rely_on_are_checked_from_the_settings_export() {
     let r = report(&[dir.path().to_str().unwrap()]);
     assert!(findings(&r, "defender-integration-off").is_empty());
 }
+
+#[test]
+fn formatted_csv_results_are_read_by_display_names() {
+    let r = report(&["tests/fixtures/formatted"]);
+    let assets = r["assets"].as_array().unwrap();
+    assert_eq!(
+        assets.len(),
+        5,
+        "two VMs that share a name in two groups stay two"
+    );
+
+    // Display names become the profile's types; subscription names become their ids.
+    let erp: Vec<_> = assets.iter().filter(|a| a["name"] == "vm-erp01").collect();
+    for vm in &erp {
+        assert_eq!(vm["type"], "Microsoft.Compute/virtualMachines");
+        assert_eq!(vm["subscription"], "6f1c2a3e-8b4d-4c2a-9e11-3a5b7c9d0e21");
+    }
+    assert_eq!(asset(&r, "kv-erp")["type"], "Microsoft.KeyVault/vaults");
+    assert_eq!(
+        asset(&r, "orders-api")["subscription"],
+        "0b7e9d42-1c3f-4a8e-b6d2-5f4e3c2b1a09",
+        "subscription names are matched without case"
+    );
+
+    // With the subscription known, its group's tags and its pricings apply.
+    let in_erp = erp
+        .iter()
+        .find(|a| {
+            a["id"]
+                .as_str()
+                .unwrap()
+                .contains("/resourceGroups/rg-erp/")
+        })
+        .unwrap();
+    assert_eq!(in_erp["impact"], "high", "{:#}", in_erp["reasons"]);
+    let p2 = findings(&r, "servers-p2-required");
+    assert_eq!(p2.len(), 1);
+    assert_eq!(p2[0]["asset"], in_erp["id"]);
+
+    // What the file lacks is said, and a subscription no export names is kept by its name.
+    let warnings = r["warnings"].to_string();
+    assert!(
+        warnings.contains("formatted Resource Graph results"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("subscription `Lab subscription` is known by its display name only"),
+        "{warnings}"
+    );
+    assert_eq!(
+        asset(&r, "vm-lab")["type"],
+        "Microsoft.Compute/virtualMachines"
+    );
+}

@@ -9,7 +9,7 @@ pub mod text;
 pub mod yaml;
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rustc_hash::FxHashMap as HashMap;
 use std::path::{Path, PathBuf};
@@ -297,6 +297,9 @@ struct Builder<'a> {
     refs: Vec<PendingRef>,
     selectors: Vec<PendingSelector>,
     organization_from: Option<Location>,
+    /// Subscriptions that formatted CSV results name by display name (lower-cased), with the
+    /// name as written and the file that wrote it: resolved to ids once every export is read.
+    named_subscriptions: BTreeMap<String, (String, String)>,
 }
 
 impl<'a> Builder<'a> {
@@ -318,6 +321,7 @@ impl<'a> Builder<'a> {
             refs: Vec::new(),
             selectors: Vec::new(),
             organization_from: None,
+            named_subscriptions: BTreeMap::new(),
         }
     }
 
@@ -363,6 +367,67 @@ impl<'a> Builder<'a> {
         self.inv
             .subscription_index
             .insert(id.to_ascii_lowercase(), self.inv.subscriptions.len() - 1);
+    }
+
+    /// Formatted CSV results name subscriptions by display name: each such name that exactly
+    /// one subscription of a `resourcecontainers` export carries becomes that subscription, so
+    /// that its pricings and tags apply. The others stay known by name, with a warning.
+    fn adopt_named_subscriptions(&mut self, diags: &mut Diagnostics) {
+        let mut placeholders = Vec::new();
+        for (lower, (name, file)) in std::mem::take(&mut self.named_subscriptions) {
+            let Some(&at) = self.inv.subscription_index.get(&lower) else {
+                continue;
+            };
+            if self.inv.subscriptions[at].name.is_some() {
+                continue;
+            }
+            let named: Vec<usize> = (0..self.inv.subscriptions.len())
+                .filter(|&i| {
+                    i != at
+                        && self.inv.subscriptions[i]
+                            .name
+                            .as_deref()
+                            .is_some_and(|n| n.eq_ignore_ascii_case(&name))
+                })
+                .collect();
+            match named.as_slice() {
+                [one] => {
+                    let real = self.inv.subscriptions[*one].id.to_ascii_lowercase();
+                    let (from, to) = (
+                        self.inv.strings.intern(&lower),
+                        self.inv.strings.intern(&real),
+                    );
+                    for a in &mut self.inv.assets {
+                        if a.subscription == Some(from) {
+                            a.subscription = Some(to);
+                        }
+                    }
+                    placeholders.push(at);
+                }
+                [] => {
+                    self.inv.subscriptions[at].name = Some(name.clone());
+                    diags.warning(
+                        Location::file(&file),
+                        format!("subscription `{name}` is known by its display name only: its Defender plans and tags cannot be read from other exports"),
+                    ).help = Some("add the `resourcecontainers` export (subscriptions with their names and ids) to the inputs".into());
+                }
+                many => {
+                    self.inv.subscriptions[at].name = Some(name.clone());
+                    diags.warning(
+                        Location::file(&file),
+                        format!("{} subscriptions are named `{name}`: the formatted results cannot say which one holds its rows", many.len()),
+                    ).help = Some("download the raw results (Download as CSV), which carry subscription ids".into());
+                }
+            }
+        }
+        if !placeholders.is_empty() {
+            let mut i = 0;
+            self.inv.subscriptions.retain(|_| {
+                i += 1;
+                !placeholders.contains(&(i - 1))
+            });
+            self.inv.index_subscriptions();
+        }
     }
 
     /// The asset already read with this id (without case).
@@ -412,13 +477,25 @@ impl<'a> Builder<'a> {
             Row::Incomplete => incomplete += 1,
         };
         let mut warnings = Vec::new();
+        let mut named_subscriptions = BTreeSet::new();
         let result = match kind {
             input::Kind::ResourcesCsv => {
-                resources::read_csv(display, reader, &mut sink, &mut |w| warnings.push(w))
-                    .map(|_| None)
+                resources::read_csv(display, reader, &mut sink, &mut |w| warnings.push(w)).map(
+                    |read| {
+                        if read.shape == resources::CsvShape::Formatted {
+                            named_subscriptions = read.subscription_names;
+                        }
+                        None
+                    },
+                )
             }
             _ => resources::read_json(display, reader, &mut sink).map(Some),
         };
+        for name in named_subscriptions {
+            self.named_subscriptions
+                .entry(name.to_ascii_lowercase())
+                .or_insert((name, display.to_owned()));
+        }
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
@@ -900,6 +977,7 @@ impl<'a> Builder<'a> {
     /// Relations between exported resources, once every export is read.
     fn link_exports(&mut self, diags: &mut Diagnostics) {
         self.check_pages(diags);
+        self.adopt_named_subscriptions(diags);
         // Nearly every named resource is exported: a relation each, in one allocation.
         self.inv.relations.reserve(self.pending.len());
         for (asset, named, kind, reversed) in std::mem::take(&mut self.pending) {

@@ -3,7 +3,7 @@
 //! a [`RawResource`] handed to a callback at once, so a million rows never exist as a JSON tree.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io::Read;
 use std::marker::PhantomData;
@@ -960,14 +960,24 @@ pub fn csv_shape(header: &[String]) -> Option<CsvShape> {
     }
 }
 
+/// What a CSV export held.
+#[derive(Debug)]
+pub struct CsvRead {
+    pub rows: usize,
+    pub shape: CsvShape,
+    /// Formatted results: the subscriptions as their rows name them (display names).
+    pub subscription_names: BTreeSet<String>,
+}
+
 /// Streams the rows of a Resource Graph CSV export to `sink`. A formatted-results file has no
-/// ids: its rows are read by name, with the warning of what that loses.
+/// ids: each row is given one made of its subscription, resource group, type and name (unique
+/// as a resource id is), with the warning of what the file lacks.
 pub fn read_csv(
     file: &str,
     reader: impl Read,
     sink: &mut dyn FnMut(RawResource<'_>, At),
     warn: &mut dyn FnMut(Diagnostic),
-) -> Result<usize, Diagnostic> {
+) -> Result<CsvRead, Diagnostic> {
     let mut csv = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(std::io::BufReader::with_capacity(1 << 20, reader));
@@ -985,9 +995,9 @@ pub fn read_csv(
         warn(
             Diagnostic::warning(
                 Location::at(file, 1, 1),
-                "formatted Resource Graph results: no resource ids, types as display names, subscriptions by name",
+                "formatted Resource Graph results: no resource ids, kinds, SKUs or properties; types and subscriptions by display name",
             )
-            .with_help("resources are matched by name and cannot be related to each other; download the raw results instead"),
+            .with_help("resources are told apart by subscription, group, type and name, and cannot be related to each other or checked for plan variants; download the raw results (Download as CSV) instead"),
         );
     }
     let column = |names: &[&str]| {
@@ -1009,6 +1019,7 @@ pub fn read_csv(
     let properties = column(&["properties"]);
 
     let mut rows = 0;
+    let mut subscription_names = BTreeSet::new();
     let mut record = csv::StringRecord::new();
     loop {
         match csv.read_record(&mut record) {
@@ -1022,8 +1033,25 @@ pub fn read_csv(
                 .map(str::to_owned)
         };
         let text = |i: Option<usize>| cell(i).map(Cow::Owned);
+        let row_id = match shape {
+            CsvShape::Raw => text(id),
+            CsvShape::Formatted => {
+                let sub = cell(subscription);
+                if let Some(s) = &sub {
+                    subscription_names.insert(s.clone());
+                }
+                match (cell(name), cell(type_name)) {
+                    (Some(n), Some(t)) => Some(Cow::Owned(format!(
+                        "/subscriptions/{}/resourceGroups/{}/providers/{t}/{n}",
+                        sub.as_deref().unwrap_or("-"),
+                        cell(group).as_deref().unwrap_or("-"),
+                    ))),
+                    _ => None,
+                }
+            }
+        };
         let raw = RawResource {
-            id: text(id),
+            id: row_id,
             name: text(name),
             type_name: text(type_name),
             kind: text(kind),
@@ -1052,7 +1080,11 @@ pub fn read_csv(
         )
         .with_help("export with `az graph query` or split the query so each download stays under the limit"));
     }
-    Ok(rows)
+    Ok(CsvRead {
+        rows,
+        shape,
+        subscription_names,
+    })
 }
 
 /// A CSV cell holding JSON text, read into `T` (absent when it does not parse).

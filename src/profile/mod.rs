@@ -500,7 +500,7 @@ impl Catalog {
     fn new(profile: Profile, chain: Vec<String>) -> Catalog {
         let mut aliases = HashMap::new();
         for (i, t) in profile.resource_types.iter().enumerate() {
-            for a in &t.aliases {
+            for a in t.aliases.iter().chain(&t.display_names) {
                 aliases.entry(a.to_ascii_lowercase()).or_insert(i);
             }
         }
@@ -927,13 +927,18 @@ fn validate(c: &Catalog, origins: &Origins, layers: &[Layer]) -> Diagnostics {
                 );
             }
         }
-        for a in &t.aliases {
-            if let Some(other) = aliases.insert(a.to_ascii_lowercase(), &t.type_name) {
-                err(
-                    at("resource_types", &key, "aliases"),
-                    format!("alias `{a}` is given to both {other} and {}", t.type_name),
-                    "give each alias to one type".into(),
-                );
+        for (field, names) in [("aliases", &t.aliases), ("display_names", &t.display_names)] {
+            for a in names {
+                if let Some(other) = aliases.insert(a.to_ascii_lowercase(), &t.type_name) {
+                    err(
+                        at("resource_types", &key, field),
+                        format!(
+                            "the name `{a}` is given to both {other} and {}",
+                            t.type_name
+                        ),
+                        "give each alias and display name to one type".into(),
+                    );
+                }
             }
         }
         check_sources("resource_types", &key, &t.sources, &mut err);

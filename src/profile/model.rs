@@ -311,6 +311,10 @@ pub struct ResourceType {
     /// Short names an overlay may use instead, e.g. `server`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
+    /// The names the Azure portal shows for the type (`Virtual machine`), as Resource Graph
+    /// Explorer's formatted results give them; read as the type, without case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub display_names: Vec<String>,
     pub class: String,
     /// Modules delivered through this type's plan.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
