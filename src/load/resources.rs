@@ -619,6 +619,9 @@ impl Slabs {
 
 /// The file is read this many bytes at a time (more when a row is longer).
 const CHUNK: usize = 1 << 20;
+/// The longest row, or other value, an export may hold: far beyond any resource's, and a bound
+/// on what a damaged file (a quote never closed, say) makes mdrplan hold in memory.
+const MAX_ROW: usize = 64 << 20;
 
 /// A cursor over the file's bytes, read a chunk at a time, that knows its line and column.
 struct Scanner<'f, R> {
@@ -721,6 +724,16 @@ impl<R: Read> Scanner<'_, R> {
         }
         // At least a chunk, and room for as much again as a row cut off at the end holds.
         let start = self.buf.len();
+        if start > MAX_ROW {
+            return Err(Diagnostic::error(
+                self.location(),
+                format!(
+                    "a single value longer than {} MiB: no resource row is this long",
+                    MAX_ROW >> 20
+                ),
+            )
+            .with_help("the file is damaged (a quote or bracket never closed?) or not a resource export; export it again"));
+        }
         self.buf.resize(CHUNK.max(2 * start), 0);
         let n = loop {
             match self.reader.read(&mut self.buf[start..]) {
@@ -978,9 +991,16 @@ pub fn read_csv(
     sink: &mut dyn FnMut(RawResource<'_>, At),
     warn: &mut dyn FnMut(Diagnostic),
 ) -> Result<CsvRead, Diagnostic> {
+    // Bytes read since the last whole record: a quote never closed must not make one record
+    // of the rest of the file.
+    let unbroken = std::rc::Rc::new(std::cell::Cell::new(0usize));
+    let bounded = Bounded {
+        inner: reader,
+        read: std::rc::Rc::clone(&unbroken),
+    };
     let mut csv = csv::ReaderBuilder::new()
         .flexible(false)
-        .from_reader(std::io::BufReader::with_capacity(1 << 20, reader));
+        .from_reader(std::io::BufReader::with_capacity(1 << 20, bounded));
     let header: Vec<String> = csv
         .headers()
         .map_err(|e| csv_error(file, &e))?
@@ -1024,7 +1044,7 @@ pub fn read_csv(
     loop {
         match csv.read_record(&mut record) {
             Ok(false) => break,
-            Ok(true) => {}
+            Ok(true) => unbroken.set(0),
             Err(e) => return Err(csv_error(file, &e)),
         }
         let cell = |i: Option<usize>| {
@@ -1085,6 +1105,27 @@ pub fn read_csv(
         shape,
         subscription_names,
     })
+}
+
+/// A reader that fails once more than [`MAX_ROW`] bytes (plus a read-ahead buffer) pass without
+/// the count being reset.
+struct Bounded<R> {
+    inner: R,
+    read: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n);
+        if self.read.get() > MAX_ROW + (2 << 20) {
+            return Err(std::io::Error::other(format!(
+                "a single record longer than {} MiB: a quote never closed?",
+                MAX_ROW >> 20
+            )));
+        }
+        Ok(n)
+    }
 }
 
 /// A CSV cell holding JSON text, read into `T` (absent when it does not parse).
@@ -1240,6 +1281,25 @@ mod tests {
             .collect();
         assert_eq!(ids, ["a", "b", "c"]);
         assert_eq!(rows[1].tags, [("k".to_owned(), long)]);
+    }
+
+    #[test]
+    fn a_row_without_end_is_refused_at_a_bounded_length() {
+        // A quote never closed: the rest of the file would be one string.
+        let mut text = b"[{\"id\": \"".to_vec();
+        text.resize(MAX_ROW + 4 * CHUNK, b'a');
+        let mut sink = |_: RawResource<'_>, _: At| {};
+        let e = read_json("open.json", text.as_slice(), &mut sink).unwrap_err();
+        assert!(e.message.contains("longer than 64 MiB"), "{e}");
+        assert_eq!(e.location.line, Some(1), "{e}");
+    }
+
+    #[test]
+    fn a_csv_quote_never_closed_is_refused_at_a_bounded_length() {
+        let mut text = b"id,name,type\n/a,a,P/t\n\"/b".to_vec();
+        text.resize(MAX_ROW + 4 * CHUNK, b'a');
+        let e = read_csv("open.csv", text.as_slice(), &mut |_, _| {}, &mut |_| {}).unwrap_err();
+        assert!(e.message.contains("longer than 64 MiB"), "{e}");
     }
 
     #[test]
