@@ -147,6 +147,12 @@ fn a_price_file_overrides_for_one_run_and_a_bad_one_is_refused_with_its_place() 
         err.contains("did you mean `P2`?") || err.contains("P1, P2"),
         "{err}"
     );
+    // Containers are counted in vCores: a price per server would multiply the wrong quantity.
+    assert!(
+        err.contains("bad-prices.yaml:11:7: plan Containers is not counted in `server-month`"),
+        "{err}"
+    );
+    assert!(err.contains("use one of: vcore-month"), "{err}");
 }
 
 #[test]
