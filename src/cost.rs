@@ -48,6 +48,8 @@ pub struct Setting<'c> {
     pub label: String,
     pub sub_plan: Option<&'c str>,
     pub unit_usd: Option<f64>,
+    /// What `unit_usd` is charged per, where a price is known.
+    pub price_unit: Option<PriceUnit>,
     pub monthly_usd: Option<f64>,
 }
 
@@ -500,6 +502,7 @@ fn cost_row<'c>(
         },
         sub_plan: name_of(current_sub),
         unit_usd: None,
+        price_unit: None,
         monthly_usd: None,
     };
     let mut unknown = acc.gap.map(|(g, a)| gap_text(inv, g, a, acc.gaps));
@@ -518,6 +521,7 @@ fn cost_row<'c>(
                     break;
                 };
                 current.unit_usd = Some(p.usd);
+                current.price_unit = Some(p.unit);
                 if flat && done_flat {
                     continue;
                 }
@@ -547,6 +551,7 @@ fn cost_row<'c>(
         label: String::new(),
         sub_plan: None,
         unit_usd: None,
+        price_unit: None,
         monthly_usd: None,
     };
     let current_ok = |i: usize| subs[i].status == Status::Current;
@@ -556,6 +561,7 @@ fn cost_row<'c>(
             Some(_) if acc.gap.is_some() => {}
             Some(p) => {
                 recommended.unit_usd = Some(p.usd);
+                recommended.price_unit = Some(p.unit);
                 recommended.monthly_usd = monthly(catalog, p.unit, p.usd, units);
                 if let Some(m) = recommended.monthly_usd {
                     reasoning.push(format!(
@@ -638,7 +644,9 @@ fn cost_row<'c>(
                 };
                 recommended.label = how.clone();
                 recommended.sub_plan = Some(s.name.as_str());
-                recommended.unit_usd = catalog.price(plan_name, Some(&s.name)).map(|p| p.usd);
+                let price = catalog.price(plan_name, Some(&s.name));
+                recommended.unit_usd = price.map(|p| p.usd);
+                recommended.price_unit = price.map(|p| p.unit);
                 recommended.monthly_usd = Some(m);
                 if reasoning.len() > options_before + 1 {
                     reasoning.push(format!("cheapest that meets every tier: {how}, {}", usd(m)));

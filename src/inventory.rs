@@ -224,6 +224,9 @@ pub struct PlanState {
     /// Standard (on) or Free (off).
     pub on: bool,
     pub sub_plan: Option<String>,
+    /// The plan's extensions an export shows enabled (`AgentlessVmScanning`, ...), sorted;
+    /// empty where the input does not say.
+    pub extensions: Vec<String>,
     /// Where the state was read.
     pub origin: Origin,
 }
@@ -690,6 +693,7 @@ mod tests {
         PlanState {
             on,
             sub_plan: None,
+            extensions: Vec::new(),
             origin: Origin::default(),
         }
     }

@@ -26,6 +26,11 @@ pub struct Change<'a> {
     pub sub_plan: Option<&'a str>,
     /// Today's state, in words ("off", "on P1").
     pub today: String,
+    /// The plan's extensions an export shows enabled today: written out again, so the change
+    /// keeps them on (Terraform's provider switches off every extension it is not given).
+    pub extensions: Vec<&'a str>,
+    /// The extensions the profile says the plan offers, for the comment.
+    pub offered: &'a [String],
     /// The findings it closes: rule, what it concerns, fingerprint.
     pub closes: Vec<(&'static str, String, String)>,
 }
@@ -97,12 +102,23 @@ pub fn changes<'a>(
             ("on", Some(s)) => format!("on {s}"),
             (s, _) => s.to_owned(),
         };
+        let subscription = inv.subscription(Some(sub));
+        let extensions = inv
+            .plan_states
+            .lookup(subscription, row.plan)
+            .filter(|s| s.on)
+            .map(|s| s.extensions.iter().map(String::as_str).collect())
+            .unwrap_or_default();
         out.push(Change {
             subscription: sub,
-            subscription_name: inv.subscription(Some(sub)).and_then(|s| s.name.as_deref()),
+            subscription_name: subscription.and_then(|s| s.name.as_deref()),
             plan: row.plan,
             sub_plan,
             today,
+            extensions,
+            offered: catalog
+                .plan(row.plan)
+                .map_or(&[][..], |p| &p.extensions[..]),
             closes,
         });
     }
@@ -198,6 +214,27 @@ fn why(out: &mut String, prefix: &str, indent: &str, c: &Change<'_>) {
             c.closes.len() - MAX_LISTED
         );
     }
+    if !c.extensions.is_empty() {
+        let names: Vec<String> = c.extensions.iter().map(|e| comment_text(e)).collect();
+        let _ = writeln!(
+            out,
+            "{indent}{prefix} Extensions on today, kept on: {}",
+            names.join(", ")
+        );
+    }
+    let more: Vec<&str> = c
+        .offered
+        .iter()
+        .map(String::as_str)
+        .filter(|o| !c.extensions.iter().any(|e| e.eq_ignore_ascii_case(o)))
+        .collect();
+    if !more.is_empty() {
+        let _ = writeln!(
+            out,
+            "{indent}{prefix} Extensions the plan offers, not switched on here: {}",
+            more.join(", ")
+        );
+    }
 }
 
 /// The remediation in one format.
@@ -217,6 +254,12 @@ pub fn render(
 fn az(changes: &[Change<'_>], skipped: &[String], catalog: &Catalog) -> String {
     let mut out = String::from("#!/usr/bin/env bash\n");
     header(&mut out, "#", catalog, skipped);
+    if changes.iter().any(|c| !c.extensions.is_empty()) {
+        out.push_str(
+            "# Afterwards, check with `az security pricing show` that the extensions on today\n\
+             # are still on.\n",
+        );
+    }
     out.push_str("set -euo pipefail\n");
     if changes.is_empty() {
         out.push_str("\n# Nothing to switch on.\n");
@@ -274,14 +317,26 @@ fn bicep(changes: &[Change<'_>], skipped: &[String], catalog: &Catalog) -> Strin
         while i < changes.len() && changes[i].subscription == sub {
             let c = &changes[i];
             why(&mut out, "//", "    ", c);
-            let sub_plan = c
-                .sub_plan
-                .map_or_else(|| "null".to_owned(), |s| quoted(s, false));
             let _ = writeln!(
                 out,
-                "    {{\n      name: {}\n      subPlan: {sub_plan}\n    }}",
+                "    {{\n      name: {}\n      properties: {{\n        pricingTier: 'Standard'",
                 quoted(c.plan, false)
             );
+            if let Some(s) = c.sub_plan {
+                let _ = writeln!(out, "        subPlan: {}", quoted(s, false));
+            }
+            if !c.extensions.is_empty() {
+                out.push_str("        extensions: [\n");
+                for e in &c.extensions {
+                    let _ = writeln!(
+                        out,
+                        "          {{\n            name: {}\n            isEnabled: 'True'\n          }}",
+                        quoted(e, false)
+                    );
+                }
+                out.push_str("        ]\n");
+            }
+            out.push_str("      }\n    }\n");
             i += 1;
         }
         out.push_str("  ]\n");
@@ -289,12 +344,12 @@ fn bicep(changes: &[Change<'_>], skipped: &[String], catalog: &Catalog) -> Strin
     out.push_str(
         "}\n\n\
          var plans = contains(plansBySubscription, subscription().subscriptionId) ? plansBySubscription[subscription().subscriptionId] : []\n\n\
+         // One at a time: the pricing API refuses a second change to a subscription's plans\n\
+         // while one is in progress (409 Conflict).\n\
+         @batchSize(1)\n\
          resource pricings 'Microsoft.Security/pricings@2024-01-01' = [for plan in plans: {\n  \
          name: plan.name\n  \
-         properties: {\n    \
-         pricingTier: 'Standard'\n    \
-         subPlan: plan.subPlan\n  \
-         }\n\
+         properties: plan.properties\n\
          }]\n",
     );
     out
@@ -305,7 +360,10 @@ fn terraform(changes: &[Change<'_>], skipped: &[String], catalog: &Catalog) -> S
     header(&mut out, "#", catalog, skipped);
     out.push_str(
         "# Each subscription has a provider of its own: the resource sets the plan for the\n\
-         # provider's subscription.\n",
+         # provider's subscription. The plans of one subscription are changed one after the\n\
+         # other (`depends_on`): the pricing API refuses a change while another is in progress.\n\
+         # The provider switches on only the extensions given as `extension` blocks: those on\n\
+         # today are written out; add a block for each other one wanted.\n",
     );
     if changes.is_empty() {
         out.push_str("\n# Nothing to switch on.\n");
@@ -324,9 +382,11 @@ fn terraform(changes: &[Change<'_>], skipped: &[String], catalog: &Catalog) -> S
         format!("sub_{clean}")
     };
     let mut last = None;
+    let mut previous: Option<String> = None;
     for c in changes {
         let a = alias(c.subscription);
         if last != Some(c.subscription) {
+            previous = None;
             let name = c.subscription_name.map(comment_text).unwrap_or_default();
             let _ = writeln!(
                 out,
@@ -346,7 +406,21 @@ fn terraform(changes: &[Change<'_>], skipped: &[String], catalog: &Catalog) -> S
         if let Some(s) = c.sub_plan {
             let _ = writeln!(out, "  subplan       = {}", quoted(s, true));
         }
+        for e in &c.extensions {
+            let _ = writeln!(
+                out,
+                "\n  extension {{\n    name = {}\n  }}",
+                quoted(e, true)
+            );
+        }
+        if let Some(p) = &previous {
+            let _ = writeln!(
+                out,
+                "\n  depends_on = [azurerm_security_center_subscription_pricing.{p}]"
+            );
+        }
         out.push_str("}\n");
+        previous = Some(format!("{a}_{}", c.plan.to_ascii_lowercase()));
     }
     out
 }

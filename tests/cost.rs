@@ -147,6 +147,12 @@ fn a_price_file_overrides_for_one_run_and_a_bad_one_is_refused_with_its_place() 
         err.contains("did you mean `P2`?") || err.contains("P1, P2"),
         "{err}"
     );
+    // Containers are counted in vCores: a price per server would multiply the wrong quantity.
+    assert!(
+        err.contains("bad-prices.yaml:11:7: plan Containers is not counted in `server-month`"),
+        "{err}"
+    );
+    assert!(err.contains("use one of: vcore-month"), "{err}");
 }
 
 #[test]
@@ -305,4 +311,29 @@ fn the_plan_table_puts_today_and_the_recommendation_side_by_side() {
     ] {
         assert!(row.contains(cell), "{cell} in {row}");
     }
+}
+
+#[test]
+fn a_price_by_use_says_what_it_is_charged_per() {
+    // Woodgrove's Key Vault plan runs the legacy per-transaction sub-plan: $0.02 is per 10,000
+    // transactions, not per vault, and the table must not read as if it were.
+    let example = format!("{}/examples/company-b", env!("CARGO_MANIFEST_DIR"));
+    let plan = plan_json(&["plan", &example, "--format", "json"]);
+    let kv = &row(&plan, "Woodgrove-Apps", "KeyVaults")["cost"];
+    assert_eq!(kv["current"]["unit_usd"], 0.02);
+    assert_eq!(kv["current"]["price_unit"], "10k-transactions");
+    assert!(kv["current"]["monthly_usd"].is_null());
+
+    let out = Command::cargo_bin("mdrplan")
+        .unwrap()
+        .args(["--color", "never", "plan", &example])
+        .env("COLUMNS", "200")
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    let line = table
+        .lines()
+        .find(|l| l.contains("KeyVaults"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(line.contains("$0.02 per"), "{table}");
 }

@@ -74,6 +74,93 @@ fn plans_already_on_are_left_alone() {
 }
 
 #[test]
+fn extensions_on_today_stay_on_and_changes_in_one_subscription_run_one_at_a_time() {
+    // Company A with Defender for Endpoint's designated-subscription extension on under P1.
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/company-a");
+    std::fs::copy(
+        example.join("overlay.yaml"),
+        dir.path().join("overlay.yaml"),
+    )
+    .unwrap();
+    for file in ["containers.json", "licences.json", "resources.json"] {
+        std::fs::copy(example.join("exports").join(file), dir.path().join(file)).unwrap();
+    }
+    let pricings = std::fs::read_to_string(example.join("exports/pricings.json")).unwrap();
+    let off = "\"isEnabled\": \"False\",\n          \"name\": \"MdeDesignatedSubscription\"";
+    assert!(pricings.contains(off));
+    let on = off.replace("False", "True");
+    std::fs::write(dir.path().join("pricings.json"), pricings.replace(off, &on)).unwrap();
+    let input = dir.path().display().to_string();
+
+    let tf = remediate(&[&input], "terraform");
+    let vm = &tf[tf.find("resource_type = \"VirtualMachines\"").unwrap()..];
+    assert!(
+        vm.contains("extension {\n    name = \"MdeDesignatedSubscription\"\n  }"),
+        "{tf}"
+    );
+    assert!(
+        vm.contains("depends_on = [azurerm_security_center_subscription_pricing.sub_3f2b8c1e_7a4d_4e9b_9c61_2d5f0a8b7e14_sqlservervirtualmachines]"),
+        "{tf}"
+    );
+    // The storage plan's extensions are on too, but the plan is left alone.
+    assert!(!tf.contains("OnUploadMalwareScanning\"\n"), "{tf}");
+
+    let bicep = remediate(&[&input], "bicep");
+    assert!(
+        bicep.contains("extensions: [\n          {\n            name: 'MdeDesignatedSubscription'\n            isEnabled: 'True'"),
+        "{bicep}"
+    );
+    assert!(
+        bicep.contains("@batchSize(1)\nresource pricings 'Microsoft.Security/pricings@2024-01-01'"),
+        "{bicep}"
+    );
+
+    let az = remediate(&[&input], "az");
+    assert!(
+        az.contains("# Extensions on today, kept on: MdeDesignatedSubscription"),
+        "{az}"
+    );
+
+    // As exported, the extension is off: nothing to keep.
+    let plain = remediate(&["examples/company-a"], "terraform");
+    assert!(!plain.contains("extension {"), "{plain}");
+}
+
+#[test]
+fn terraform_output_is_canonical_hcl_where_terraform_is_installed() {
+    let Ok(status) = std::process::Command::new("terraform")
+        .arg("version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+    else {
+        eprintln!("terraform is not installed: its syntax check is skipped");
+        return;
+    };
+    assert!(status.success());
+    for example in ["company-a", "company-b"] {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("main.tf");
+        std::fs::write(
+            &file,
+            remediate(&[&format!("examples/{example}")], "terraform"),
+        )
+        .unwrap();
+        let out = std::process::Command::new("terraform")
+            .args(["fmt", "-check", "-diff"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "terraform fmt refused {example}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
+
+#[test]
 fn the_same_inputs_in_any_order_give_the_same_bytes() {
     let one = remediate(
         &[

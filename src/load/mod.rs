@@ -804,9 +804,18 @@ impl<'a> Builder<'a> {
                         }
                         continue;
                     };
+                    let mut extensions: Vec<String> = p
+                        .extensions
+                        .iter()
+                        .filter(|e| e.enabled)
+                        .map(|e| e.name.clone())
+                        .collect();
+                    extensions.sort();
+                    extensions.dedup();
                     let state = PlanState {
                         on: p.on,
                         sub_plan: p.sub_plan.clone().filter(|s| !s.is_empty()),
+                        extensions,
                         origin,
                     };
                     match &p.resource_id {
@@ -1153,11 +1162,13 @@ impl<'a> Builder<'a> {
                 "free" | "off" => PlanState {
                     on: false,
                     sub_plan: None,
+                    extensions: Vec::new(),
                     origin,
                 },
                 "standard" | "on" => PlanState {
                     on: true,
                     sub_plan: None,
+                    extensions: Vec::new(),
                     origin,
                 },
                 _ => match plan
@@ -1168,6 +1179,7 @@ impl<'a> Builder<'a> {
                     Some(s) => PlanState {
                         on: true,
                         sub_plan: Some(s.name.clone()),
+                        extensions: Vec::new(),
                         origin,
                     },
                     None => {

@@ -374,7 +374,7 @@ pub fn apply_price_file(catalog: &mut Catalog, path: &std::path::Path) -> Result
     let parsed: PriceFile = yaml::from_str(&file, &text).map_err(|mut d| {
         if d.help.is_none() {
             d.help = Some(
-                "a price file holds one `prices:` section as a profile writes it:                  hours_per_month and items [{plan, sub_plan, usd, unit, source, as_of}]"
+                "a price file holds one `prices:` section as a profile writes it: hours_per_month and items [{plan, sub_plan, usd, unit, source, as_of}]"
                     .into(),
             );
         }
@@ -453,6 +453,21 @@ fn check_prices(c: &Catalog, sheet: &PriceSheet, report: &mut dyn FnMut(String, 
                 }
             }
         }
+        if let Some(units) = units_for(c, &item.plan)
+            && !item.unit.is_metered()
+            && !units.contains(&item.unit)
+        {
+            let names: Vec<&str> = units.iter().map(|u| u.as_str()).collect();
+            report(
+                at("unit"),
+                format!(
+                    "plan {} is not counted in `{}`: its quantity would be multiplied by the wrong unit",
+                    item.plan,
+                    item.unit.as_str()
+                ),
+                format!("use one of: {}", names.join(", ")),
+            );
+        }
         if !(item.usd.is_finite() && item.usd >= 0.0) {
             report(
                 at("usd"),
@@ -476,6 +491,54 @@ fn check_prices(c: &Catalog, sheet: &PriceSheet, report: &mut dyn FnMut(String, 
             );
         }
     }
+}
+
+/// The price units that fit how a plan's resources are counted (their `billing`), or `None`
+/// when the profile does not say how any of them is counted. Units metered by use always fit:
+/// they leave the cost unknown.
+fn units_for(c: &Catalog, plan: &str) -> Option<Vec<PriceUnit>> {
+    let billings = c
+        .profile
+        .resource_types
+        .iter()
+        .filter(|t| {
+            t.plan
+                .as_deref()
+                .is_some_and(|p| p.eq_ignore_ascii_case(plan))
+        })
+        .filter_map(|t| t.billing)
+        .chain(
+            c.profile
+                .roles
+                .iter()
+                .filter(|r| {
+                    r.plan
+                        .as_deref()
+                        .is_some_and(|p| p.eq_ignore_ascii_case(plan))
+                })
+                .filter_map(|r| r.billing),
+        );
+    let mut units = Vec::new();
+    for billing in billings {
+        let fit: &[PriceUnit] = match billing {
+            Billing::Each | Billing::Capacity | Billing::HostCapacity => &[
+                PriceUnit::ServerMonth,
+                PriceUnit::InstanceMonth,
+                PriceUnit::StorageAccountMonth,
+                PriceUnit::ServerOrInstanceMonth,
+                PriceUnit::ResourceMonth,
+                PriceUnit::KeyVaultMonth,
+            ],
+            Billing::NodeVcores => &[PriceUnit::VcoreMonth],
+            Billing::Throughput => &[PriceUnit::HundredRusHour],
+            Billing::Subscription => &[PriceUnit::SubscriptionMonth],
+            Billing::Through => &[],
+        };
+        units.extend_from_slice(fit);
+    }
+    units.sort();
+    units.dedup();
+    (!units.is_empty()).then_some(units)
 }
 
 fn is_month(s: &str) -> bool {

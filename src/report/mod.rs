@@ -534,6 +534,8 @@ pub struct CostSetting<'a> {
     pub setting: &'a str,
     pub sub_plan: Option<&'a str>,
     pub unit_usd: Option<f64>,
+    /// What `unit_usd` is charged per (`server-month`, `10k-transactions`, ...).
+    pub price_unit: Option<&'static str>,
     pub monthly_usd: Option<f64>,
 }
 
@@ -782,12 +784,14 @@ impl<'a, 'c> Report<'a, 'c> {
                         setting: &c.current.label,
                         sub_plan: c.current.sub_plan,
                         unit_usd: c.current.unit_usd,
+                        price_unit: c.current.price_unit.map(|u| u.as_str()),
                         monthly_usd: c.current.monthly_usd,
                     },
                     recommended: CostSetting {
                         setting: &c.recommended.label,
                         sub_plan: c.recommended.sub_plan,
                         unit_usd: c.recommended.unit_usd,
+                        price_unit: c.recommended.price_unit.map(|u| u.as_str()),
                         monthly_usd: c.recommended.monthly_usd,
                     },
                     difference_usd: c.difference(),

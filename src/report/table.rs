@@ -350,12 +350,24 @@ fn defender(out: &mut String, r: &Report<'_, '_>, style: Style) {
             Some(q) => crate::cost::quantity(q, c.unit),
             None => format!("unknown {}", c.unit),
         };
-        let unit_price = match (c.current.unit_usd, c.recommended.unit_usd) {
-            (Some(a), Some(b)) if (a - b).abs() > 1e-9 => {
-                format!("{} → {}", crate::cost::usd(a), crate::cost::usd(b))
+        // A price by use (per 10k transactions) is not per the quantity's unit: say so.
+        let price = |usd: f64, unit: Option<&str>| match unit {
+            Some(u) if u.ends_with("transactions") || u.ends_with("api-calls") => {
+                format!("{} per {u}", crate::cost::usd(usd))
             }
-            (_, Some(b)) => crate::cost::usd(b),
-            (Some(a), None) => crate::cost::usd(a),
+            _ => crate::cost::usd(usd),
+        };
+        let (now, then) = (&c.current, &c.recommended);
+        let unit_price = match (now.unit_usd, then.unit_usd) {
+            (Some(a), Some(b)) if (a - b).abs() > 1e-9 || now.price_unit != then.price_unit => {
+                format!(
+                    "{} → {}",
+                    price(a, now.price_unit),
+                    price(b, then.price_unit)
+                )
+            }
+            (_, Some(b)) => price(b, then.price_unit),
+            (Some(a), None) => price(a, now.price_unit),
             (None, None) => "unknown".into(),
         };
         // What the tiers need, when they ask for a sub-plan; otherwise the plan on.
