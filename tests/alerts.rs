@@ -293,6 +293,17 @@ fn web_application_firewall_templates() {
             "{file}: {query}"
         );
     }
+    // Front Door logs a rule match below the blocking score, or in detection mode, as
+    // AnomalyScoring or Log; Application Gateway as Matched or Detected.
+    let exploitation = &q["edge-app-api-exploitation.yaml"];
+    for action in [
+        "\"AnomalyScoring\"",
+        "\"Log\"",
+        "\"Matched\"",
+        "\"Detected\"",
+    ] {
+        assert!(exploitation.contains(action), "{action}: {exploitation}");
+    }
 }
 
 #[test]
