@@ -740,3 +740,18 @@ fn the_column_check_tells_reads_from_assignments() {
     assert_eq!(s.assigns, ["Failures", "Url", "Account"]);
     assert_eq!(s.by, ["UserAuthenticatedId", "ClientIP"]);
 }
+
+#[test]
+fn an_application_with_nothing_missing_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    mdrplan()
+        .args(["alerts", "examples/company-a", "--app", "erp", "--output"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(contains(
+            "erp (tier 1): nothing to write, no required use case lacks a rule",
+        ))
+        .stdout(contains("0 rule(s) written"));
+    assert!(files(dir.path()).is_empty());
+}
