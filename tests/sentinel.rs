@@ -302,3 +302,26 @@ fn classic_alert_rules_in_a_resource_export_are_resources() {
             "tests/fixtures/exports/arg-classic-alert-rules.json: resources, 2 records",
         ));
 }
+
+#[test]
+fn declared_telemetry_decides_which_logs_must_reach_sentinel() {
+    // Billing declares that its alerts read the gateway and firewall logs only: its web apps'
+    // HTTP logs are not what its detection relies on, so their absence is no finding.
+    let dir = tempfile::tempdir().unwrap();
+    let overlay = std::fs::read_to_string("tests/fixtures/diagnostics/overlay.yaml")
+        .unwrap()
+        .replace(
+            "    alerts:\n      - use_case: account-takeover",
+            "    telemetry: [apim-gateway-logs, waf-logs]\n    alerts:\n      - use_case: account-takeover",
+        );
+    assert!(overlay.contains("telemetry: [apim-gateway-logs, waf-logs]"));
+    std::fs::write(dir.path().join("overlay.yaml"), overlay).unwrap();
+    std::fs::copy(
+        "tests/fixtures/diagnostics/diagnostic-settings.json",
+        dir.path().join("diagnostic-settings.json"),
+    )
+    .unwrap();
+    let r = report(&[dir.path().to_str().unwrap()]);
+    let names: Vec<String> = log_findings(&r).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["agw-billing"]);
+}
