@@ -1219,24 +1219,49 @@ fn component_log_checks(cx: &mut Ctx<'_, '_>) {
     if !inv.diagnostics_given {
         return;
     }
-    // Each component once, with the most important application it serves.
-    let mut components: BTreeMap<AssetId, (Tier, usize)> = BTreeMap::new();
+    // Each component once, with the most important application it serves and the telemetry
+    // sources of every such application (declared, or inferred from the components' types): an
+    // application that declares its sources relies on those alone.
+    let mut components: BTreeMap<AssetId, (Tier, usize, BTreeSet<usize>)> = BTreeMap::new();
     for (i, app) in inv.applications.iter().enumerate() {
         let tier = cx.classes.applications[i].tier;
         if tier.0 > 2 {
             continue;
         }
+        let sources: BTreeSet<usize> = app_telemetry(inv, cx.catalog, app)
+            .iter()
+            .filter_map(|t| {
+                cx.catalog
+                    .profile
+                    .telemetry
+                    .iter()
+                    .position(|s| s.id == t.source.id)
+            })
+            .collect();
         for c in &app.components {
-            let e = components.entry(*c).or_insert((tier, i));
+            let e = components
+                .entry(*c)
+                .or_insert_with(|| (tier, i, BTreeSet::new()));
             if tier < e.0 {
-                *e = (tier, i);
+                (e.0, e.1) = (tier, i);
             }
+            e.2.extend(sources.iter().copied());
         }
     }
     let sentinel = &inv.siem_workspaces;
-    for (c, (_, app)) in components {
+    for (c, (_, app, sources)) in components {
         let asset = &inv.assets[c];
-        let categories: Vec<&str> = cx.catalog.log_categories(inv.type_of(asset)).collect();
+        let type_name = inv.type_of(asset);
+        let categories: Vec<&str> = sources
+            .iter()
+            .flat_map(|s| {
+                cx.catalog.profile.telemetry[*s]
+                    .log_categories
+                    .iter()
+                    .filter(|(k, _)| k.eq_ignore_ascii_case(type_name))
+                    .flat_map(|(_, v)| v.iter().map(String::as_str))
+            })
+            .collect();
         if categories.is_empty() {
             continue;
         }

@@ -5,7 +5,7 @@ mod common;
 
 use common::json_report as report;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -293,6 +293,17 @@ fn web_application_firewall_templates() {
             "{file}: {query}"
         );
     }
+    // Front Door logs a rule match below the blocking score, or in detection mode, as
+    // AnomalyScoring or Log; Application Gateway as Matched or Detected.
+    let exploitation = &q["edge-app-api-exploitation.yaml"];
+    for action in [
+        "\"AnomalyScoring\"",
+        "\"Log\"",
+        "\"Matched\"",
+        "\"Detected\"",
+    ] {
+        assert!(exploitation.contains(action), "{action}: {exploitation}");
+    }
 }
 
 #[test]
@@ -556,4 +567,191 @@ fn an_output_that_is_a_file_is_refused() {
         .assert()
         .code(2)
         .stderr(contains("README.md: --output names a file"));
+}
+
+/// One stage of a KQL query (`where ...`, `summarize ...`) cut into words outside string
+/// literals: the operator, the columns it reads, the names it assigns (`X = ...`), and the
+/// columns it reads after `by`.
+#[derive(Debug, Default, PartialEq)]
+struct Stage {
+    operator: String,
+    reads: Vec<String>,
+    assigns: Vec<String>,
+    by: Vec<String>,
+}
+
+fn stage(text: &str) -> Stage {
+    const KQL: &[&str] = &[
+        "where",
+        "in",
+        "has",
+        "and",
+        "or",
+        "not",
+        "summarize",
+        "by",
+        "extend",
+        "project",
+        "count",
+        "countif",
+        "dcount",
+        "make_set",
+        "take_any",
+        "strcat",
+        "toint",
+        "sum",
+        "coalesce",
+        "column_ifexists",
+        "true",
+        "false",
+        "startswith",
+    ];
+    // String literals out, each replaced by a space.
+    let mut bare = String::new();
+    let (mut quoted, mut escaped) = (false, false);
+    for c in text.chars() {
+        match (quoted, escaped, c) {
+            (true, true, _) => escaped = false,
+            (true, false, '\\') => escaped = true,
+            (true, false, '"') => {
+                quoted = false;
+                bare.push(' ');
+            }
+            (true, false, _) => {}
+            (false, _, '"') => quoted = true,
+            (false, _, c) => bare.push(c),
+        }
+    }
+    let mut words: Vec<(usize, &str)> = Vec::new();
+    let mut start = None;
+    for (at, c) in bare.char_indices().chain([(bare.len(), ' ')]) {
+        match (start, c.is_alphanumeric() || c == '_') {
+            (None, true) => start = Some(at),
+            (Some(s), false) => {
+                words.push((s, &bare[s..at]));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    let mut out = Stage {
+        operator: words
+            .first()
+            .map(|(_, w)| (*w).to_owned())
+            .unwrap_or_default(),
+        ..Stage::default()
+    };
+    let by_at = words
+        .iter()
+        .find(|(_, w)| *w == "by")
+        .map_or(usize::MAX, |(at, _)| *at);
+    for (at, word) in words.iter().skip(1) {
+        let rest = bare[at + word.len()..].trim_start();
+        if rest.starts_with('=') && !rest.starts_with("==") && !rest.starts_with("=~") {
+            out.assigns.push((*word).to_owned());
+        } else if !KQL.contains(word) && !word.starts_with(|c: char| c.is_ascii_digit()) {
+            out.reads.push((*word).to_owned());
+            if *at > by_at {
+                out.by.push((*word).to_owned());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_template_reads_real_columns_of_its_tables() {
+    let tables: BTreeMap<String, Vec<String>> =
+        serde_yaml::from_str(&std::fs::read_to_string("tests/fixtures/kql/tables.yaml").unwrap())
+            .unwrap();
+    let catalog = mdrplan::profile::load("standard").unwrap();
+    let mut checked = 0;
+    for source in &catalog.profile.telemetry {
+        assert!(!source.queries.is_empty(), "{} has no template", source.id);
+        for (use_case, template) in &source.queries {
+            let what = format!("{} / {use_case}", source.id);
+            // Placeholders stand for values, not columns.
+            let query = template
+                .query
+                .split('{')
+                .enumerate()
+                .map(|(i, part)| match (i, part.split_once('}')) {
+                    (0, _) | (_, None) => part.to_owned(),
+                    (_, Some((_, rest))) => format!("\"value\"{rest}"),
+                })
+                .collect::<String>();
+            let mut lines = query.lines();
+            let table = lines.next().unwrap().trim();
+            assert!(
+                source.tables.iter().any(|t| t == table),
+                "{what}: reads {table}, not one of the source's tables"
+            );
+            // What each stage may read: the table's columns, then what earlier stages made.
+            let mut columns: BTreeSet<String> = tables[table].iter().cloned().collect();
+            for line in lines {
+                let step = stage(line.trim().trim_start_matches('|'));
+                for read in &step.reads {
+                    assert!(
+                        columns.contains(read),
+                        "{what}: `{read}` is neither a column of {table} nor made earlier\n{query}"
+                    );
+                }
+                match step.operator.as_str() {
+                    "summarize" => columns = step.assigns.into_iter().chain(step.by).collect(),
+                    "project" => columns = step.assigns.into_iter().chain(step.reads).collect(),
+                    "extend" => columns.extend(step.assigns),
+                    "where" => {}
+                    other => panic!("{what}: no check for the operator `{other}`"),
+                }
+            }
+            // The entities map columns of the result.
+            for e in &template.entities {
+                assert!(
+                    columns.contains(&e.column),
+                    "{what}: entity {} maps `{}`, which the result does not hold",
+                    e.entity,
+                    e.column
+                );
+            }
+            // Columns that exist only for some resource types are read with column_ifexists.
+            for dynamic in query.split("column_ifexists(\"").skip(1) {
+                let name = dynamic.split('"').next().unwrap();
+                assert!(
+                    tables["waf"].iter().any(|c| c == name),
+                    "{what}: `{name}` is not a WAF log column"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "{checked} templates");
+}
+
+#[test]
+fn the_column_check_tells_reads_from_assignments() {
+    let s = stage(
+        r#"summarize Failures = countif(ClientIp == "x"), Url = take_any(Url) by Account = UserAuthenticatedId, ClientIP"#,
+    );
+    assert_eq!(s.operator, "summarize");
+    assert_eq!(
+        s.reads,
+        ["ClientIp", "Url", "UserAuthenticatedId", "ClientIP"]
+    );
+    assert_eq!(s.assigns, ["Failures", "Url", "Account"]);
+    assert_eq!(s.by, ["UserAuthenticatedId", "ClientIP"]);
+}
+
+#[test]
+fn an_application_with_nothing_missing_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    mdrplan()
+        .args(["alerts", "examples/company-a", "--app", "erp", "--output"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(contains(
+            "erp (tier 1): nothing to write, no required use case lacks a rule",
+        ))
+        .stdout(contains("0 rule(s) written"));
+    assert!(files(dir.path()).is_empty());
 }

@@ -610,6 +610,13 @@ fn alias_bomb_ends_quickly() {
         "accepted: version",
     );
     refuse("alias-bomb-overlay.yaml", 2, ":2:", "invalid type", "");
+    refuse(
+        "alias-bomb-rule.yaml",
+        2,
+        ":",
+        "repetition limit exceeded",
+        "remove the anchors (&) and aliases (*)",
+    );
     assert!(start.elapsed().as_secs() < 10);
 }
 

@@ -248,3 +248,80 @@ fn telemetry_is_inferred_from_components_or_declared() {
         ))
         .stderr(contains("did you mean `app-insights`?"));
 }
+
+#[test]
+fn rest_bodies_rule_folders_and_template_names() {
+    mdrplan()
+        .args(["validate", "tests/fixtures/sentinel-shapes"])
+        .assert()
+        .code(0)
+        .stdout(contains(
+            "tests/fixtures/sentinel-shapes/rules-rest.json: sentinel rules, 3 records",
+        ))
+        .stdout(contains(
+            "tests/fixtures/sentinel-shapes/detections/shop-errors.yaml: sentinel rules, 2 records",
+        ))
+        .stdout(contains(
+            "tests/fixtures/sentinel-shapes/detections/web/shop-enumeration.yaml: sentinel rules, 1 records",
+        ));
+
+    let r = report(&["tests/fixtures/sentinel-shapes"]);
+    let app = &r["applications"][0];
+    // Named by the template the rule was created from, in other letters' case.
+    assert_eq!(status(app, "account-takeover"), "verified");
+    // An NRT rule in a nested folder.
+    assert_eq!(status(app, "api-abuse"), "verified");
+    // Disabled in the REST body.
+    assert_eq!(status(app, "traffic-spike"), "rule-disabled");
+    // The second document of a file, by its id.
+    assert_eq!(status(app, "api-exploitation"), "verified");
+    // The file's other rule mentions the application and is only suggested, with its line.
+    assert_eq!(
+        app["suggested_rules"],
+        serde_json::json!([{
+            "name": "Shop - slow checkout",
+            "id": "1a3c5e7f-9b2d-4f6a-8c0e-3b5d7f9a1c2e",
+            "enabled": true,
+            "at": "tests/fixtures/sentinel-shapes/detections/shop-errors.yaml:2:1"
+        }])
+    );
+}
+
+#[test]
+fn classic_alert_rules_in_a_resource_export_are_resources() {
+    // Resource Graph lists classic Azure Monitor alert rules (`microsoft.insights/alertrules`)
+    // with the other resources: the file is a resource export, not Sentinel rules.
+    mdrplan()
+        .args([
+            "validate",
+            "tests/fixtures/exports/arg-classic-alert-rules.json",
+        ])
+        .assert()
+        .code(0)
+        .stdout(contains(
+            "tests/fixtures/exports/arg-classic-alert-rules.json: resources, 2 records",
+        ));
+}
+
+#[test]
+fn declared_telemetry_decides_which_logs_must_reach_sentinel() {
+    // Billing declares that its alerts read the gateway and firewall logs only: its web apps'
+    // HTTP logs are not what its detection relies on, so their absence is no finding.
+    let dir = tempfile::tempdir().unwrap();
+    let overlay = std::fs::read_to_string("tests/fixtures/diagnostics/overlay.yaml")
+        .unwrap()
+        .replace(
+            "    alerts:\n      - use_case: account-takeover",
+            "    telemetry: [apim-gateway-logs, waf-logs]\n    alerts:\n      - use_case: account-takeover",
+        );
+    assert!(overlay.contains("telemetry: [apim-gateway-logs, waf-logs]"));
+    std::fs::write(dir.path().join("overlay.yaml"), overlay).unwrap();
+    std::fs::copy(
+        "tests/fixtures/diagnostics/diagnostic-settings.json",
+        dir.path().join("diagnostic-settings.json"),
+    )
+    .unwrap();
+    let r = report(&[dir.path().to_str().unwrap()]);
+    let names: Vec<String> = log_findings(&r).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["agw-billing"]);
+}

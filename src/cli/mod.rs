@@ -265,6 +265,10 @@ fn alerts(cli: &Cli, a: &args::AlertsArgs) -> anyhow::Result<u8> {
     let (mut written, mut skipped) = (0, 0);
     for p in &plans {
         if p.rules.is_empty() && p.skipped.is_empty() {
+            out.push_str(&format!(
+                "{} (tier {}): nothing to write, no required use case lacks a rule\n",
+                p.id, p.tier
+            ));
             continue;
         }
         let sources = if p.telemetry.is_empty() {

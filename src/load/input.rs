@@ -118,7 +118,12 @@ pub fn sniff(o: &Opened) -> Result<Kind, Diagnostic> {
             Kind::DiagnosticSettings
         } else if has("\"microsoft.resources/subscriptions") {
             Kind::Containers
-        } else if has("/alertrules") || has("\"queryfrequency\"") {
+        } else if has("microsoft.securityinsights/alertrules")
+            || has("workspaces/providers/alertrules")
+            || has("\"queryfrequency\"")
+        {
+            // Not any `/alertrules`: Resource Graph lists classic Azure Monitor alert rules
+            // (`microsoft.insights/alertrules`) among ordinary resources.
             Kind::SentinelRules
         } else if super::overlay::looks_like_overlay(&o.prefix)
             || (text.starts_with('{') && has("\"version\"") && !has("\"data\""))

@@ -55,7 +55,7 @@ fn help_for(message: &str) -> Option<String> {
         "value"
     } else if message.contains("recursion limit") || message.contains("repetition limit") {
         return Some(
-            "the file nests or repeats YAML aliases beyond any real overlay; remove the anchors (&) and aliases (*)"
+            "the file nests or repeats YAML aliases beyond any real overlay, profile or rule file; remove the anchors (&) and aliases (*)"
                 .into(),
         );
     } else {

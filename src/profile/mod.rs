@@ -742,16 +742,6 @@ impl Catalog {
             .map(String::as_str)
     }
 
-    /// The resource-log categories that carry application telemetry for a resource type.
-    pub fn log_categories<'s>(&'s self, type_name: &'s str) -> impl Iterator<Item = &'s str> + 's {
-        self.profile.telemetry.iter().flat_map(move |t| {
-            t.log_categories
-                .iter()
-                .filter(move |(k, _)| k.eq_ignore_ascii_case(type_name))
-                .flat_map(|(_, v)| v.iter().map(String::as_str))
-        })
-    }
-
     pub fn tier_requirement(&self, plan: &str) -> Option<&TierRequirement> {
         self.tiers
             .get(&plan.to_ascii_lowercase())

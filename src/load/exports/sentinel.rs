@@ -132,7 +132,7 @@ pub fn parse_yaml(file: &str, text: &str) -> Result<Vec<AnalyticsRule>, Diagnost
             continue;
         }
         let line = starts.get(n).copied().unwrap_or(1);
-        out.push(read_yaml(file, line, &value)?);
+        out.push(read_yaml(file, text, line, &value)?);
     }
     if out.is_empty() {
         return Err(
@@ -162,12 +162,28 @@ fn document_lines(text: &str) -> Vec<usize> {
     starts
 }
 
+/// The line of a top-level `key:` in the document that starts at `line` (1-based), if it is
+/// written there: rule files keep their keys at the start of a line.
+fn key_line(text: &str, line: usize, key: &str) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .skip(line.saturating_sub(1))
+        .take_while(|(_, l)| l.trim_end() != "---")
+        .find(|(_, l)| {
+            l.get(..key.len())
+                .is_some_and(|k| k.eq_ignore_ascii_case(key) && l[key.len()..].starts_with(':'))
+        })
+        .map(|(i, _)| i + 1)
+}
+
 fn read_yaml(
     file: &str,
+    source: &str,
     line: usize,
     value: &serde_yaml::Value,
 ) -> Result<AnalyticsRule, Diagnostic> {
     let at = Location::at(file, line, 1);
+    let at_key = |key: &str| Location::at(file, key_line(source, line, key).unwrap_or(line), 1);
     let serde_yaml::Value::Mapping(map) = value else {
         return Err(
             Diagnostic::error(at, "expected an analytics rule (a mapping of keys)").with_help(
@@ -189,9 +205,12 @@ fn read_yaml(
             Some(serde_yaml::Value::Number(n)) => Ok(Some(n.to_string())),
             Some(serde_yaml::Value::Bool(b)) => Ok(Some(b.to_string())),
             Some(_) => Err(Diagnostic::error(
-                at.clone(),
-                format!("`{key}` should be a text"),
-            )),
+                at_key(key),
+                format!("`{key}` should be a text, not a list or a mapping"),
+            )
+            .with_help(format!(
+                "write `{key}:` as one value, e.g. `{key}: |` followed by the text"
+            ))),
         }
     };
     let name = text("name")?.ok_or_else(|| {
@@ -203,10 +222,11 @@ fn read_yaml(
     if query.is_empty()
         && (kind.eq_ignore_ascii_case("scheduled") || kind.eq_ignore_ascii_case("nrt"))
     {
-        return Err(
-            Diagnostic::error(at, format!("the analytics rule `{name}` has no `query`"))
-                .with_help("a Scheduled or NRT rule runs a KQL query: write it under `query: |`"),
-        );
+        return Err(Diagnostic::error(
+            at_key("query"),
+            format!("the analytics rule `{name}` has no `query`"),
+        )
+        .with_help("a Scheduled or NRT rule runs a KQL query: write it under `query: |`"));
     }
     let enabled = match get("enabled") {
         None | Some(serde_yaml::Value::Null) => true,
@@ -214,7 +234,10 @@ fn read_yaml(
         Some(serde_yaml::Value::String(s)) if s.eq_ignore_ascii_case("true") => true,
         Some(serde_yaml::Value::String(s)) if s.eq_ignore_ascii_case("false") => false,
         Some(_) => {
-            return Err(Diagnostic::error(at, "`enabled` should be true or false"));
+            return Err(
+                Diagnostic::error(at_key("enabled"), "`enabled` should be true or false")
+                    .with_help("write `enabled: true` or `enabled: false`, or leave the key out (a rule is enabled by default)"),
+            );
         }
     };
     let tags: Vec<&str> = match get("tags") {
@@ -276,6 +299,26 @@ mod tests {
         assert_eq!((rules[1].origin.line, rules[1].enabled), (6, false));
         assert_eq!(rules[1].application.as_deref(), Some("orders"));
         assert_eq!(rules[1].use_case.as_deref(), Some("api-abuse"));
+
+        let e = parse_yaml(
+            "r.yaml",
+            "id: a\nname: A\nquery: T\n---\nid: b\nname: B\nquery: T\nenabled: maybe\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("r.yaml:8:1"), "{e}");
+        assert!(
+            e.help
+                .as_deref()
+                .unwrap_or_default()
+                .contains("enabled: false"),
+            "{e:?}"
+        );
+        let e = parse_yaml("r.yaml", "name: A\nquery:\n  - T\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("r.yaml:2:1: `query` should be a text"),
+            "{e}"
+        );
 
         let e = parse_yaml("r.yaml", "id: a\nname: No query\nkind: Scheduled\n").unwrap_err();
         assert!(
