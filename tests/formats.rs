@@ -419,6 +419,43 @@ fn hostile_text_is_no_formula_in_csv() {
 }
 
 #[test]
+fn an_overlay_asset_without_a_name_is_called_by_its_whole_id() {
+    // Only a resource id ends in the asset's name: the slashes in these ids are not separators,
+    // and the whole text (with its formula) reaches each message, where it must stay inert.
+    let report = json(&hostile("json"));
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "servers-p2-required")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    for id in ["=HYPERLINK(\"http://evil.example\")", "+cmd|' /C calc'!A0"] {
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with(&format!("{id} (tier 1)"))),
+            "{id} in {messages:#?}"
+        );
+    }
+
+    let csv = hostile("csv");
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let message = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "message");
+    let message = message.unwrap();
+    let formulas = reader
+        .records()
+        .map(|r| r.unwrap()[message].to_owned())
+        .filter(|m| m.starts_with("'=HYPERLINK") || m.starts_with("'+cmd"))
+        .count();
+    assert_eq!(formulas, 2, "{csv}");
+}
+
+#[test]
 fn hostile_text_stays_text_in_sarif_and_junit() {
     let sarif = hostile("sarif");
     fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
