@@ -211,6 +211,33 @@ fn sarif_results_carry_rules_levels_fingerprints_and_lines() {
 }
 
 #[test]
+fn locations_drop_a_leading_dot_slash() {
+    // `./inventory` and `inventory` name the same files; code scanning and annotations match a
+    // location against the repository's paths, which never start with `./`.
+    let dotted = format!("./{TENANT}");
+    let args = |format| {
+        [
+            "report",
+            dotted.as_str(),
+            "--format",
+            format,
+            "--fail-on",
+            "never",
+        ]
+    };
+    assert_eq!(run(&args("sarif")), tenant_without_waivers("sarif"));
+    let github = run(&args("github"));
+    assert!(github.contains(&format!("file={OVERLAY},")), "{github}");
+    assert!(!github.contains("file=./"), "{github}");
+    let azure = run(&args("azure"));
+    assert!(azure.contains(&format!("sourcepath={OVERLAY};")), "{azure}");
+}
+
+fn tenant_without_waivers(format: &str) -> String {
+    run(&["report", TENANT, "--format", format, "--fail-on", "never"])
+}
+
+#[test]
 fn a_baseline_gives_sarif_baseline_states_and_csv_columns() {
     let dir = tempfile::tempdir().unwrap();
     let old = dir.path().join("old.json");
