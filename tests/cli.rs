@@ -530,6 +530,54 @@ fn a_user_profile_extends_and_overrides_the_built_in_one() {
 }
 
 #[test]
+fn a_profile_words_rules_in_its_vendors_terms() {
+    // The built-in profile gives the catalogue's vendor-neutral words Microsoft's terms.
+    mdrplan()
+        .args(["rules", "explain", "servers-p2-required"])
+        .assert()
+        .code(0)
+        .stdout(contains(
+            "Only Defender for Servers P2 adds agentless scanning",
+        ));
+
+    // A profile of one's own rewords a part and keeps the others: `rules explain` and the
+    // findings' remediation both say it.
+    let profile = fixture("profiles/rule-docs.yaml");
+    let profile = profile.to_str().unwrap();
+    mdrplan()
+        .args(["-p", profile, "rules", "explain", "unclassified-asset"])
+        .assert()
+        .code(0)
+        .stdout(contains("Set the asset's classification in the CMDB"))
+        .stdout(contains("a consultant should decide"));
+    let r = json(&["-p", profile, "report", "examples/company-a"]);
+    let unclassified = findings(&r, "unclassified-asset");
+    assert!(!unclassified.is_empty());
+    for f in unclassified {
+        assert_eq!(
+            f["remediation"],
+            "Set the asset's classification in the CMDB; the next export carries it as tags."
+        );
+    }
+
+    mdrplan()
+        .args([
+            "-p",
+            fixture("profiles/bad-rule-docs.yaml").to_str().unwrap(),
+            "rules",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "bad-rule-docs.yaml:5:3: unknown rule `unclasified-asset`",
+        ))
+        .stderr(contains("did you mean `unclassified-asset`?"))
+        .stderr(contains(
+            "bad-rule-docs.yaml:9:5: unknown source key `nowhere`",
+        ));
+}
+
+#[test]
 fn a_broken_user_profile_is_refused_with_its_location() {
     mdrplan()
         .args([

@@ -618,7 +618,7 @@ fn rules(cli: &Cli, settings: &Settings, a: &args::RulesArgs) -> anyhow::Result<
                             "rule": r.name(),
                             "severity": catalog.base_severity(*r),
                             "scope": r.scope(),
-                            "summary": r.summary(),
+                            "summary": catalog.rule_summary(*r),
                         })
                     })
                     .collect();
@@ -642,7 +642,7 @@ fn rules(cli: &Cli, settings: &Settings, a: &args::RulesArgs) -> anyhow::Result<
                         r.name().to_owned(),
                         catalog.base_severity(*r).to_string(),
                         scope,
-                        r.summary().to_owned(),
+                        catalog.rule_summary(*r).to_owned(),
                     ]);
                 }
                 format!(
