@@ -147,6 +147,40 @@ fn a_bad_today_is_refused() {
 }
 
 #[test]
+fn a_waiver_narrows_by_application_fingerprint_subscription_or_nothing() {
+    let out = mdrplan()
+        .args(["report", "examples/company-c", "--format", "json"])
+        .args(["--waivers", "tests/fixtures/waivers/company-c.yaml"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let waived = |f: &serde_json::Value| f.get("waiver").is_some();
+    let findings = r["findings"].as_array().unwrap();
+    for f in findings {
+        let expected = match f["rule"].as_str().unwrap() {
+            "custom-app-use-case-missing" => f["application"] == "ledger",
+            "custom-app-alert-not-routed" => f["fingerprint"] == "68aea6ab40c1432a037adfb8bfa78ecb",
+            "plan-does-not-cover" | "email-protection-missing" => true,
+            _ => false,
+        };
+        assert_eq!(waived(f), expected, "{f:#}");
+    }
+    assert_eq!(
+        r["summary"]["waived"],
+        findings.iter().filter(|f| waived(f)).count()
+    );
+    assert_eq!(r["summary"]["waived"], 8);
+    // Every waiver matched something: no warning.
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The high findings left (licences, pricing-api's alerting) still fail the run.
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
 fn a_baseline_counts_only_new_findings() {
     let dir = tempfile::tempdir().unwrap();
     let old = dir.path().join("old.json");

@@ -137,6 +137,7 @@ fn the_schemas_accept_the_files_mdrplan_reads_and_refuse_its_mistakes() {
     let waivers = stdout_of(&["schema", "waivers"]);
     for good in [
         "tests/fixtures/waivers/company-a.yaml",
+        "tests/fixtures/waivers/company-c.yaml",
         "tests/fixtures/waivers/unused.yaml",
         "tests/fixtures/formats/waivers.yaml",
         "tests/fixtures/diff/waivers.yaml",
