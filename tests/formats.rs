@@ -358,6 +358,10 @@ fn assert_no_escape_sequences(format: &str, out: &str) {
         !out.contains('\u{1b}'),
         "{format}: an escape sequence got through"
     );
+    assert!(
+        !out.contains('\u{202E}'),
+        "{format}: a bidirectional override got through"
+    );
 }
 
 #[test]
@@ -495,7 +499,10 @@ fn hostile_text_stays_text_in_sarif_and_junit() {
     }
     let mut all = Vec::new();
     strings(&json(&sarif), &mut all);
-    assert!(all.iter().all(|s| !s.contains('\u{1b}')));
+    assert!(
+        all.iter()
+            .all(|s| !s.contains('\u{1b}') && !s.contains('\u{202E}'))
+    );
 
     let junit = hostile("junit");
     assert_no_escape_sequences("junit", &junit);

@@ -2,12 +2,23 @@
 //! from exports and overlays that anyone may have written: in every format they stay text and
 //! never become markup, a terminal control sequence, a workflow command or a spreadsheet formula.
 
-/// Replaces control characters (terminal escape sequences among them) with U+FFFD, keeping
-/// line breaks.
+/// Whether a character must not reach an output as it is: a control character (a terminal
+/// escape sequence starts with one) or a bidirectional override or isolate, which makes a
+/// terminal or a browser show text in another order than it is written ("Trojan Source").
+fn hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+        )
+}
+
+/// Replaces control characters (terminal escape sequences among them) and bidirectional
+/// overrides with U+FFFD, keeping line breaks.
 pub fn clean(text: &str) -> String {
     text.chars()
         .map(|c| {
-            if c.is_control() && c != '\n' {
+            if hidden(c) && c != '\n' {
                 '\u{FFFD}'
             } else {
                 c
@@ -52,7 +63,7 @@ fn markdown(text: &str, line_break: &str) -> String {
             '!' => out.push_str("&#33;"),
             // GitHub reads `$...$` as mathematics.
             '$' => out.push_str("&#36;"),
-            c if c.is_control() => out.push('\u{FFFD}'),
+            c if hidden(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
@@ -67,7 +78,7 @@ pub fn github_message(text: &str) -> String {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
-            c if c.is_control() => out.push('\u{FFFD}'),
+            c if hidden(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
@@ -90,7 +101,7 @@ pub fn azure(text: &str) -> String {
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
             ']' => out.push_str("%5D"),
-            c if c.is_control() => out.push('\u{FFFD}'),
+            c if hidden(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
@@ -140,6 +151,24 @@ mod tests {
     #[test]
     fn clean_removes_escape_sequences_and_keeps_line_breaks() {
         assert_eq!(clean("a\u{1b}[31mb\tc\nd"), "a\u{FFFD}[31mb\u{FFFD}c\nd");
+    }
+
+    #[test]
+    fn bidirectional_overrides_are_replaced_in_every_text_format() {
+        let reversed = "vm-\u{202E}lanigiro\u{2066}x\u{2069}";
+        for out in [
+            clean(reversed),
+            markdown_cell(reversed),
+            github_message(reversed),
+            azure(reversed),
+            csv_cell(reversed),
+        ] {
+            assert!(
+                !out.contains(['\u{202E}', '\u{2066}', '\u{2069}']),
+                "{out:?}"
+            );
+            assert!(out.contains("lanigiro"), "{out:?}");
+        }
     }
 
     #[test]
