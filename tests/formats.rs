@@ -238,6 +238,63 @@ fn tenant_without_waivers(format: &str) -> String {
 }
 
 #[test]
+fn against_a_baseline_only_new_findings_raise_ci_errors() {
+    // A baseline without the key vault's finding: it alone is new.
+    let dir = tempfile::tempdir().unwrap();
+    let mut old = json(&tenant("json"));
+    let findings = old["findings"].as_array_mut().unwrap();
+    let before = findings.len();
+    findings.retain(|f| f["rule"] != "defender-plan-off");
+    assert_eq!(findings.len(), before - 1);
+    let path = dir.path().join("old.json");
+    std::fs::write(&path, serde_json::to_string(&old).unwrap()).unwrap();
+    let path = path.to_str().unwrap();
+    let args = |format| {
+        [
+            "report",
+            TENANT,
+            "--baseline",
+            path,
+            "--format",
+            format,
+            "--fail-on",
+            "never",
+        ]
+    };
+
+    let github = run(&args("github"));
+    assert_eq!(github.lines().count(), before);
+    for line in github.lines() {
+        if line.contains("defender-plan-off") {
+            assert!(
+                line.starts_with("::error ") && line.contains("%2C new::"),
+                "{line}"
+            );
+        } else {
+            assert!(
+                line.starts_with("::notice ") && line.contains("%2C unchanged::"),
+                "{line}"
+            );
+        }
+    }
+
+    let azure = run(&args("azure"));
+    let issues: Vec<&str> = azure.lines().filter(|l| l.starts_with("##vso[")).collect();
+    assert_eq!(issues.len(), 1, "{azure}");
+    assert!(
+        issues[0].contains("code=defender-plan-off]new high"),
+        "{azure}"
+    );
+    assert_eq!(
+        azure
+            .lines()
+            .filter(|l| l.starts_with("unchanged "))
+            .count(),
+        before - 1
+    );
+}
+
+#[test]
 fn a_baseline_gives_sarif_baseline_states_and_csv_columns() {
     let dir = tempfile::tempdir().unwrap();
     let old = dir.path().join("old.json");
