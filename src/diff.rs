@@ -518,7 +518,11 @@ fn read(name: &str, path: &std::path::Path) -> Result<ReportFile, InputErrors> {
             .with_help("give two reports written by `mdrplan report --format json`"),
         )
     })?;
-    crate::baseline::check_version(name, report.schema_version)?;
+    crate::baseline::check_version_or(
+        name,
+        report.schema_version,
+        "give two reports written by `mdrplan report --format json`",
+    )?;
     if report.findings.is_none() {
         return Err(InputErrors::one(
             Diagnostic::error(Location::file(name), "the report has no `findings`").with_help(

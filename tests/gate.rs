@@ -467,6 +467,17 @@ fn diff_refuses_what_is_not_a_full_report() {
         .assert()
         .code(2)
         .stderr(contains("overlay.yaml:1:1: not a JSON report"));
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, "{}").unwrap();
+    mdrplan()
+        .args(["diff", &old])
+        .arg(&empty)
+        .assert()
+        .code(2)
+        .stderr(contains("empty.json: the file has no `schema_version`"))
+        .stderr(contains(
+            "help: give two reports written by `mdrplan report",
+        ));
 }
 
 #[test]
