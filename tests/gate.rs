@@ -403,7 +403,7 @@ fn diff_does_not_fail_on_a_new_finding_that_is_waived() {
         .assert()
         .code(1)
         .stdout(contains(
-            "needs P2<br>waived until 2027-01-31 by platform-team&#64;adatum.example: The print \
+            "needs P2<br>waived until 2027-01-31 by platform-team&#64;&#8203;adatum.example: The print \
              server is replaced in January |",
         ));
     let out = mdrplan()

@@ -43,7 +43,20 @@ pub fn markdown_text(text: &str) -> String {
 
 fn markdown(text: &str, line_break: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        // GitHub finds mentions (`@team`), issue references (`#12`) and bare links
+        // (`http://...`, `www.`) in the rendered text, after character references are read
+        // back: a zero-width space (U+200B) after `@`, `#`, `:` before `//` and `www` keeps
+        // them plain text.
+        if c == 'w' && out.ends_with("ww") && chars.peek() == Some(&'.') {
+            out.push_str("w&#8203;");
+            continue;
+        }
+        if c == ':' && chars.peek() == Some(&'/') {
+            out.push_str(":&#8203;");
+            continue;
+        }
         match c {
             '\n' => out.push_str(line_break),
             '\r' => {}
@@ -58,8 +71,8 @@ fn markdown(text: &str, line_break: &str) -> String {
             ']' => out.push_str("&#93;"),
             '\\' => out.push_str("&#92;"),
             '~' => out.push_str("&#126;"),
-            '@' => out.push_str("&#64;"),
-            '#' => out.push_str("&#35;"),
+            '@' => out.push_str("&#64;&#8203;"),
+            '#' => out.push_str("&#35;&#8203;"),
             '!' => out.push_str("&#33;"),
             // GitHub reads `$...$` as mathematics.
             '$' => out.push_str("&#36;"),
@@ -182,7 +195,11 @@ mod tests {
         assert_eq!(markdown_cell("a & b"), "a &amp; b");
         assert_eq!(
             markdown_cell("*x* _y_ `z` [l](u) @team #1"),
-            "&#42;x&#42; &#95;y&#95; &#96;z&#96; &#91;l&#93;(u) &#64;team &#35;1"
+            "&#42;x&#42; &#95;y&#95; &#96;z&#96; &#91;l&#93;(u) &#64;&#8203;team &#35;&#8203;1"
+        );
+        assert_eq!(
+            markdown_cell("see http://evil.example or www.evil.example, a.www.b"),
+            "see http:&#8203;//evil.example or www&#8203;.evil.example, a.www&#8203;.b"
         );
         assert_eq!(markdown_text("two\nlines"), "two lines");
     }
