@@ -519,7 +519,10 @@ fn an_overlay_asset_without_a_name_is_called_by_its_whole_id() {
         .filter(|f| f["rule"] == "servers-p2-required")
         .map(|f| f["message"].as_str().unwrap())
         .collect();
-    for id in ["=HYPERLINK(\"http://evil.example\")", "+cmd|' /C calc'!A0"] {
+    for id in [
+        "=HYPERLINK(\"http://evil.example\")",
+        "+cmd|' /C calc'!A0\u{FFFE}\u{1}",
+    ] {
         assert!(
             messages
                 .iter()
@@ -564,6 +567,11 @@ fn hostile_text_stays_text_in_sarif_and_junit() {
 
     let junit = hostile("junit");
     assert_no_escape_sequences("junit", &junit);
+    // Characters XML 1.0 does not allow, even as references, would make the file unreadable.
+    assert!(
+        !junit.contains(['\u{FFFE}', '\u{1}']),
+        "a character XML cannot hold got through"
+    );
     let names: std::collections::BTreeSet<String> =
         junit_elements(&junit).into_iter().map(|(n, _)| n).collect();
     for name in &names {

@@ -3,13 +3,20 @@
 //! never become markup, a terminal control sequence, a workflow command or a spreadsheet formula.
 
 /// Whether a character must not reach an output as it is: a control character (a terminal
-/// escape sequence starts with one) or a bidirectional override or isolate, which makes a
-/// terminal or a browser show text in another order than it is written ("Trojan Source").
+/// escape sequence starts with one), a bidirectional override or isolate, which makes a
+/// terminal or a browser show text in another order than it is written ("Trojan Source"), or
+/// U+FFFE and U+FFFF, which no XML document may hold.
 fn hidden(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+            '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{061C}'
+                | '\u{FFFE}'
+                | '\u{FFFF}'
         )
 }
 
@@ -164,6 +171,8 @@ mod tests {
     #[test]
     fn clean_removes_escape_sequences_and_keeps_line_breaks() {
         assert_eq!(clean("a\u{1b}[31mb\tc\nd"), "a\u{FFFD}[31mb\u{FFFD}c\nd");
+        // Not characters XML 1.0 allows, even as references.
+        assert_eq!(clean("a\u{FFFE}\u{FFFF}\u{1}"), "a\u{FFFD}\u{FFFD}\u{FFFD}");
     }
 
     #[test]
