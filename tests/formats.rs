@@ -278,6 +278,15 @@ fn against_a_baseline_only_new_findings_raise_ci_errors() {
         }
     }
 
+    // The pull-request comment puts what is new first.
+    let markdown = run(&args("markdown"));
+    let (_, new) = markdown.split_once("### New since the baseline\n").unwrap();
+    let (new, _) = new.split_once("### Findings, worst first").unwrap();
+    let rows: Vec<&str> = new.lines().filter(|l| l.starts_with("| high")).collect();
+    assert_eq!(rows.len(), 1, "{new}");
+    assert!(rows[0].contains("`defender-plan-off`"), "{new}");
+    assert!(markdown.contains("1 new since the baseline."));
+
     let azure = run(&args("azure"));
     let issues: Vec<&str> = azure.lines().filter(|l| l.starts_with("##vso[")).collect();
     assert_eq!(issues.len(), 1, "{azure}");
@@ -311,6 +320,13 @@ fn a_baseline_gives_sarif_baseline_states_and_csv_columns() {
     for r in sarif["runs"][0]["results"].as_array().unwrap() {
         assert_eq!(r["baselineState"], "unchanged");
     }
+    let markdown = run(&["report", TENANT, "--baseline", old, "--format", "markdown"]);
+    assert!(
+        markdown.contains(
+            "### New since the baseline\n\nNone: every finding was already in the baseline.\n"
+        ),
+        "{markdown}"
+    );
     let csv = run(&["report", TENANT, "--baseline", old, "--format", "csv"]);
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let headers = reader.headers().unwrap().clone();
