@@ -489,8 +489,8 @@ fn is_stdout(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
-/// Writes through `write` to the file (`-`: standard output), atomically (a temporary file renamed into place, so a
-/// reader never sees half a report), or to standard output.
+/// Writes through `write` to the file, atomically (a temporary file renamed into place, so a
+/// reader never sees half a report), or to standard output (no file, or `-`).
 fn emit_with(
     output: Option<&Path>,
     write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
