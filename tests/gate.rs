@@ -481,6 +481,22 @@ fn diff_refuses_what_is_not_a_full_report() {
 }
 
 #[test]
+fn a_report_in_an_input_folder_is_named_as_one() {
+    // A CI job that writes its report into the inventory folder reads it back on the next run.
+    let dir = tempfile::tempdir().unwrap();
+    write_report(dir.path(), "report.json", &[]);
+    mdrplan()
+        .args(["report", "examples/company-a"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "report.json: this is a JSON report written by mdrplan, not an input",
+        ))
+        .stderr(contains("--baseline FILE"));
+}
+
+#[test]
 fn a_waiver_file_given_as_an_input_is_pointed_at_the_flag() {
     mdrplan()
         .args([
