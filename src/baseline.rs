@@ -120,6 +120,15 @@ pub(crate) fn json_location(path: &str, e: &serde_json::Error) -> Location {
 
 /// Refuses reports of a schema version this mdrplan does not read.
 pub(crate) fn check_version(path: &str, version: Option<u32>) -> Result<(), InputErrors> {
+    check_version_or(path, version, MAKE_ONE)
+}
+
+/// As [`check_version`], with the help to give when the file is no report at all.
+pub(crate) fn check_version_or(
+    path: &str,
+    version: Option<u32>,
+    make_one: &str,
+) -> Result<(), InputErrors> {
     match version {
         Some(crate::report::SCHEMA_VERSION) => Ok(()),
         Some(v) => Err(InputErrors::one(
@@ -134,7 +143,7 @@ pub(crate) fn check_version(path: &str, version: Option<u32>) -> Result<(), Inpu
         )),
         None => Err(InputErrors::one(
             Diagnostic::error(Location::file(path), "the file has no `schema_version`")
-                .with_help(MAKE_ONE),
+                .with_help(make_one),
         )),
     }
 }

@@ -22,11 +22,13 @@ impl Location {
         }
     }
 
+    /// A line and column, both counted from 1. A parser that reports the end of a line as
+    /// column 0 (serde_json at an unexpected end of file) is shown at column 1.
     pub fn at(file: impl Into<String>, line: usize, column: usize) -> Self {
         Location {
             file: file.into(),
-            line: Some(line),
-            column: Some(column),
+            line: Some(line.max(1)),
+            column: Some(column.max(1)),
         }
     }
 }
@@ -207,5 +209,6 @@ mod tests {
     fn location_prints_what_it_has() {
         assert_eq!(Location::file("a.yaml").to_string(), "a.yaml");
         assert_eq!(Location::at("a.yaml", 3, 7).to_string(), "a.yaml:3:7");
+        assert_eq!(Location::at("a.json", 2, 0).to_string(), "a.json:2:1");
     }
 }

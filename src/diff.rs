@@ -25,15 +25,34 @@ pub struct FindingRecord {
     pub subscription: Option<String>,
     pub message: String,
     pub fingerprint: String,
-    /// Whether a waiver covers it in its report.
-    #[serde(default, skip_serializing, rename = "waiver")]
-    waiver: Option<serde::de::IgnoredAny>,
+    /// The waiver that covers it in its report, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverRecord>,
+}
+
+/// A finding's waiver, as a JSON report holds it (its `source` is not compared).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct WaiverRecord {
+    pub reason: String,
+    pub owner: String,
+    pub expires: String,
 }
 
 impl FindingRecord {
     /// Whether a waiver covered the finding when its report was written.
     pub fn waived(&self) -> bool {
         self.waiver.is_some()
+    }
+
+    /// The message, and for a waived finding the waiver that accepts it, as tables show it.
+    fn message_marked(&self) -> String {
+        match &self.waiver {
+            Some(w) => format!(
+                "{}\nwaived until {} by {}: {}",
+                self.message, w.expires, w.owner, w.reason
+            ),
+            None => self.message.clone(),
+        }
     }
 
     /// What the finding concerns, in a few words.
@@ -134,6 +153,8 @@ pub struct AssetChanges {
 #[derive(Debug, Serialize)]
 pub struct DiffSummary {
     pub new_findings: usize,
+    /// How many of the new findings a waiver covers in the new report.
+    pub new_waived: usize,
     pub resolved_findings: usize,
     pub changed_findings: usize,
     /// `null` when a report holds no assets (a `gaps` report).
@@ -190,6 +211,7 @@ impl Diff {
             new: new_name,
             summary: DiffSummary {
                 new_findings: findings.new.len(),
+                new_waived: findings.new.iter().filter(|f| f.waived()).count(),
                 resolved_findings: findings.resolved.len(),
                 changed_findings: findings.changed.len(),
                 assets_added: count(|a| a.added.len()),
@@ -228,7 +250,7 @@ impl Diff {
                 table::severity_cell(f.severity),
                 comfy_table::Cell::new(&f.rule),
                 comfy_table::Cell::new(clean(&f.concerns())),
-                comfy_table::Cell::new(clean(&f.message)),
+                comfy_table::Cell::new(clean(&f.message_marked())),
             ]
         };
         for (title, list) in [
@@ -350,7 +372,7 @@ impl Diff {
                         f.severity.to_string(),
                         f.rule.clone(),
                         f.concerns(),
-                        f.message.clone(),
+                        f.message_marked(),
                     ]
                 })
                 .collect()
@@ -426,8 +448,12 @@ impl Diff {
     /// One line of counts.
     pub fn headline(&self) -> String {
         let s = &self.summary;
+        let waived = match s.new_waived {
+            0 => String::new(),
+            n => format!(" ({n} waived)"),
+        };
         let mut line = format!(
-            "findings: {} new, {} resolved, {} changed",
+            "findings: {} new{waived}, {} resolved, {} changed",
             s.new_findings, s.resolved_findings, s.changed_findings
         );
         match (
@@ -492,7 +518,11 @@ fn read(name: &str, path: &std::path::Path) -> Result<ReportFile, InputErrors> {
             .with_help("give two reports written by `mdrplan report --format json`"),
         )
     })?;
-    crate::baseline::check_version(name, report.schema_version)?;
+    crate::baseline::check_version_or(
+        name,
+        report.schema_version,
+        "give two reports written by `mdrplan report --format json`",
+    )?;
     if report.findings.is_none() {
         return Err(InputErrors::one(
             Diagnostic::error(Location::file(name), "the report has no `findings`").with_help(

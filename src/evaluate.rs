@@ -584,7 +584,7 @@ pub fn evaluate_in_order<'c>(
                 None,
                 None,
                 Message::Unclassified,
-                Cow::Borrowed(Rule::UnclassifiedAsset.fix()),
+                Cow::Borrowed(cx.catalog.rule_fix(Rule::UnclassifiedAsset)),
             );
         }
         let first_plan = plan_checks.len();
@@ -625,7 +625,7 @@ pub fn evaluate_in_order<'c>(
                             u.variant,
                             req.plan
                         ),
-                        Cow::Borrowed(Rule::PlanDoesNotCover.fix()),
+                        Cow::Borrowed(cx.catalog.rule_fix(Rule::PlanDoesNotCover)),
                     );
                     (
                         Coverage::Gap,
@@ -720,7 +720,7 @@ pub fn evaluate_in_order<'c>(
             None,
             None,
             format!("{count} asset(s) of type {type_name}, which the profile does not know; their coverage is unknown"),
-            Cow::Borrowed(Rule::UnknownResourceType.fix()),
+            Cow::Borrowed(cx.catalog.rule_fix(Rule::UnknownResourceType)),
         );
     }
 
@@ -1111,7 +1111,7 @@ fn application_checks(cx: &mut Ctx<'_, '_>) -> Vec<ApplicationCoverage> {
                     "application {} ({}, {}) has no custom alerts; required use cases: {list}",
                     app.id, app.delivery, app.exposure
                 ),
-                Cow::Borrowed(Rule::CustomAppAlertingMissing.fix()),
+                Cow::Borrowed(cx.catalog.rule_fix(Rule::CustomAppAlertingMissing)),
             );
         } else {
             for check in use_cases
@@ -1152,7 +1152,7 @@ fn application_checks(cx: &mut Ctx<'_, '_>) -> Vec<ApplicationCoverage> {
                         "application {}: alert \"{}\" ({}) is routed to {}, not to the SIEM",
                         app.id, alert.rule, alert.use_case, alert.routed_to
                     ),
-                    Cow::Borrowed(Rule::CustomAppAlertNotRouted.fix()),
+                    Cow::Borrowed(cx.catalog.rule_fix(Rule::CustomAppAlertNotRouted)),
                 );
             }
             let why = match state {
@@ -1186,7 +1186,7 @@ fn application_checks(cx: &mut Ctx<'_, '_>) -> Vec<ApplicationCoverage> {
                     "application {}: the rule \"{}\" declared for {} {why}",
                     app.id, alert.rule, alert.use_case
                 ),
-                Cow::Borrowed(Rule::CustomAppAlertRuleNotFound.fix()),
+                Cow::Borrowed(cx.catalog.rule_fix(Rule::CustomAppAlertRuleNotFound)),
             );
         }
         let coverage = if gap {

@@ -1,6 +1,7 @@
 //! The rule catalogue: every finding mdrplan can raise, with its stable kebab-case name, what
-//! it concerns, and the documentation `rules explain` prints. Names are a contract with users,
-//! scripts and baselines: never rename one.
+//! it concerns, and the documentation `rules explain` prints. The words here are
+//! vendor-neutral; a profile's `rule_docs` puts them in its vendor's terms. Names are a
+//! contract with users, scripts and baselines: never rename one.
 
 use std::fmt;
 
@@ -71,48 +72,48 @@ catalogue! {
     DefenderPlanUnknown => "defender-plan-unknown", Subscription, Medium,
         "No plan state is known for a subscription and plan that assets need.",
         why: "A missing fact is not a covered asset. mdrplan never stays silent where it cannot tell.",
-        fix: "Give a pricing export (`az security pricing list`) for the subscription, or declare the plan under `defender:` in the overlay.",
+        fix: "Give an export of the plan states for the subscription, or declare the plan under `defender:` in the overlay.",
         example: "Subscription apps-prod: no state for CosmosDbs (3 assets need it).";
     ServersP2Required => "servers-p2-required", Asset, Medium,
         "A tier 1 or 2 server runs on a weaker server plan than its tier needs.",
-        why: "Only Defender for Servers P2 adds agentless scanning, file integrity monitoring, just-in-time access and network-layer alerts: the crown jewels need them.",
-        fix: "Switch the subscription to P2 (or keep P1 per resource for the lower tiers).",
+        why: "The stronger server sub-plan adds protections the weaker one lacks, and the crown jewels need them.",
+        fix: "Switch the subscription to the sub-plan the tier needs (the finding's remediation gives the command).",
         example: "vm-erp-app01 (tier 1) is on VirtualMachines P1; P2 required.";
     PlanDoesNotCover => "plan-does-not-cover", Asset, Medium,
         "The plan for this resource type cannot protect this variant of it.",
         why: "Paying for the plan does not watch the resource: its threats need another control, or a change of variant.",
         fix: "Move the resource to a variant the plan protects, or cover it with custom alerting and accept the gap explicitly.",
-        example: "func-ingest runs on a Consumption plan, which Defender for App Service does not protect.";
+        example: "A function app runs on a hosting variant that its plan does not protect.";
     DeprecatedPlan => "deprecated-plan", Subscription, Low,
         "A deprecated plan or a legacy sub-plan is in use instead of its replacement.",
         why: "Deprecated plans lose features and support; legacy sub-plans are priced and scoped differently from their replacement.",
         fix: "Enable the replacement plan or sub-plan, then switch the old one off.",
-        example: "KubernetesService is on while Containers is off.";
+        example: "A deprecated plan is on while the plan that replaces it is off.";
     DefenderIntegrationOff => "defender-integration-off", Subscription, Medium,
-        "A Defender for Cloud integration that the subscription's plans rely on is switched off.",
-        why: "Some of what a plan delivers travels through an integration setting: without WDATP, Defender for Servers does not put Defender for Endpoint on the machines; without Sentinel alert sync, Defender for Cloud's alerts do not reach the SIEM's incidents.",
+        "An integration setting that the subscription's plans rely on is switched off.",
+        why: "Some of what a plan delivers travels through an integration setting: with it off, the plan delivers less than it is paid for, or its alerts do not reach the SIEM.",
         fix: "Switch the integration on in the subscription (the finding's remediation gives the command).",
-        example: "Subscription corp-prod runs Defender for Servers with the WDATP integration off.";
+        example: "Subscription corp-prod runs the server plan with the integration it relies on off.";
     LogDetectionMissing => "log-detection-missing", Organization, Critical,
         "No SIEM workspace is known.",
         why: "Log-based detections and the routing of every other alert into the MDR chain run through the SIEM.",
         fix: "Onboard a workspace to the SIEM and declare it under `sentinel:`, or give an export that shows it.",
-        example: "No Microsoft Sentinel workspace in the inventory or the overlay.";
+        example: "No SIEM workspace in the inventory or the overlay.";
     EndpointProtectionMissing => "endpoint-protection-missing", Organization, High,
         "Managed clients have no endpoint detection and response licence.",
         why: "Clients are where most intrusions start; the MDR endpoint module needs the full EDR licence on them.",
-        fix: "License the EDR product for the clients (for Microsoft: Defender for Endpoint P2).",
-        example: "850 Windows clients, Microsoft 365 E3 only (Defender for Endpoint P1).";
+        fix: "License the EDR product for the clients.",
+        example: "850 Windows clients whose licences grant antivirus but no EDR.";
     IdentityProtectionMissing => "identity-protection-missing", Organization, High,
         "Identity protection is missing for cloud sign-ins or for on-premises directories.",
         why: "Stolen credentials are the commonest way in; without identity protection, risky sign-ins and directory attacks go unseen.",
-        fix: "License the identity protection products (for Microsoft: Entra ID P2, and Defender for Identity where there is on-premises AD).",
-        example: "On-premises AD without Defender for Identity.";
+        fix: "License the identity protection products: for cloud sign-ins, and for on-premises directories where there are any.",
+        example: "On-premises AD with no product that watches it.";
     EmailProtectionMissing => "email-protection-missing", Organization, Medium,
         "Mail and collaboration have no advanced threat protection.",
         why: "Phishing and malicious attachments arrive by mail; the cloud-software module watches them through the mail protection product.",
-        fix: "License the mail protection product (for Microsoft: Defender for Office 365 P1 or P2).",
-        example: "Microsoft 365 E3 without Defender for Office 365.";
+        fix: "License the mail protection product.",
+        example: "Cloud mail licensed with basic filtering only.";
     CustomAppAlertingMissing => "custom-app-alerting-missing", Application, High,
         "A SaaS or internet-facing application has no custom alerts at all.",
         why: "Generic platform plans cannot see misuse of the application itself: account takeover, API abuse, tenant-boundary breaches. Only its developers can build those alerts.",
@@ -126,8 +127,8 @@ catalogue! {
     CustomAppAlertNotRouted => "custom-app-alert-not-routed", Application, High,
         "A custom application alert is not routed to the SIEM.",
         why: "An alert that does not reach the SIEM does not reach the MDR analysts: it joins no incident and wakes nobody.",
-        fix: "Send the alert to the SIEM workspace (for Microsoft: as a Sentinel analytics rule on the application's logs).",
-        example: "orders' api-abuse alert goes to the team's mailbox, not to Sentinel.";
+        fix: "Send the alert to the SIEM workspace, as a rule of the SIEM on the application's logs.",
+        example: "orders' api-abuse alert goes to the team's mailbox, not to the SIEM.";
     CustomAppAlertRuleNotFound => "custom-app-alert-rule-not-found", Application, High,
         "A declared alert's rule is absent or disabled in the given SIEM rules.",
         why: "A rule that is declared but not running protects nothing.",
@@ -141,13 +142,13 @@ catalogue! {
     UnclassifiedAsset => "unclassified-asset", Asset, Info,
         "Classification fell back to the profile's default.",
         why: "The default may over- or under-protect the asset; a consultant should decide.",
-        fix: "Tag the resource (DataClassification, Criticality), add a `classify` rule, or give the asset an overlay entry.",
+        fix: "Tag the resource with the classification tags the profile reads, add a `classify` rule, or give the asset an overlay entry.",
         example: "vm-test07: no tag, rule or relation classifies it; default internal/medium.";
     UnknownResourceType => "unknown-resource-type", ResourceType, Info,
         "The profile does not know this resource type.",
         why: "mdrplan cannot say which plan protects it, so its coverage is unknown.",
         fix: "Add the type to a user profile (`extends: standard`), or report it so the built-in profile learns it.",
-        example: "Microsoft.Contoso/widgets: 12 resources.";
+        example: "Contoso.Widgets/widgets: 12 resources.";
 }
 
 impl Rule {
@@ -185,19 +186,20 @@ impl Rule {
     }
 
     /// The rule in full, as `rules explain` prints it: what it checks, its severity under the
-    /// profile, why it matters, how to fix it, an example.
+    /// profile, why it matters, how to fix it, an example; in the profile's words where it has
+    /// them (`rule_docs`).
     pub fn explain(self, catalog: &Catalog) -> String {
         format!(
             "{name}\n\n{summary}\n\nBase severity: {sev} (profile {profile}). {note}\nConcerns: {scope}\n\nWhy it matters\n  {why}\n\nHow to fix it\n  {fix}\n\nExample\n  {example}\n",
             name = self.name(),
-            summary = self.summary(),
+            summary = catalog.rule_summary(self),
             sev = catalog.base_severity(self),
             profile = catalog.name(),
             note = self.severity_note(),
             scope = self.scope_name(),
-            why = self.why(),
-            fix = self.fix(),
-            example = self.example(),
+            why = catalog.rule_why(self),
+            fix = catalog.rule_fix(self),
+            example = catalog.rule_example(self),
         )
     }
 }
@@ -225,6 +227,30 @@ mod tests {
                 "{n}"
             );
             assert_eq!(Rule::from_name(n), Some(*rule));
+        }
+    }
+
+    #[test]
+    fn the_catalogue_names_no_vendor_product() {
+        // Product facts belong in a profile's `rule_docs`, with their sources; the words here
+        // must hold for any vendor. (Rule names are a contract and keep their words.)
+        let products = [
+            "Microsoft",
+            "Defender for",
+            "Sentinel",
+            "Entra",
+            "WDATP",
+            "E3",
+            "E5",
+            "az ",
+            "DataClassification",
+        ];
+        for rule in Rule::ALL {
+            for text in [rule.summary(), rule.why(), rule.fix(), rule.example()] {
+                for product in products {
+                    assert!(!text.contains(product), "{rule}: {product} in {text:?}");
+                }
+            }
         }
     }
 

@@ -316,6 +316,16 @@ fn plan_and_gaps_views() {
     );
 }
 
+/// The process's file-creation mask, as `umask` prints it.
+#[cfg(unix)]
+fn umask() -> u32 {
+    let out = std::process::Command::new("sh")
+        .args(["-c", "umask"])
+        .output()
+        .unwrap();
+    u32::from_str_radix(String::from_utf8(out.stdout).unwrap().trim(), 8).unwrap()
+}
+
 #[test]
 fn output_is_written_atomically_to_a_file() {
     let dir = tempfile::tempdir().unwrap();
@@ -340,16 +350,57 @@ fn output_is_written_atomically_to_a_file() {
     let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
     assert_eq!(leftovers, 1, "no temporary file left behind");
 
+    // Not private to its owner: a report is published by other users and CI steps.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+        assert_eq!(mode & 0o044, 0o044 & !umask(), "mode {mode:o}");
+    }
+
+    // A missing folder on the path is made, for the main output and the others alike.
+    let nested = dir.path().join("reports/ci/report.txt");
+    let sarif = dir.path().join("reports/sarif/mdr.sarif");
+    mdrplan()
+        .args(["report", "examples/company-a", "--fail-on", "never"])
+        .arg("--output")
+        .arg(&nested)
+        .arg("--output-format")
+        .arg(format!("sarif={}", sarif.display()))
+        .assert()
+        .code(0);
+    assert!(std::fs::read_to_string(&nested).unwrap().contains("Adatum"));
+    assert!(
+        std::fs::read_to_string(&sarif)
+            .unwrap()
+            .contains("\"2.1.0\"")
+    );
+
+    // A folder is refused before any input is read; `-` is standard output.
+    mdrplan()
+        .args(["report", "tests/fixtures/does-not-exist"])
+        .arg("--output-format")
+        .arg(format!("sarif={}", dir.path().display()))
+        .assert()
+        .code(2)
+        .stderr(contains("it is a folder; give the path of a file in it"));
     mdrplan()
         .args([
             "report",
             "examples/company-a",
+            "--format",
+            "json",
             "--output",
-            "no/such/folder/report.txt",
+            "-",
         ])
         .assert()
+        .code(1)
+        .stdout(contains("\"schema_version\": 1"));
+    mdrplan()
+        .args(["report", "examples/company-a", "--output-format", "json=-"])
+        .assert()
         .code(2)
-        .stderr(contains("cannot write"));
+        .stderr(contains("two outputs go to standard output"));
 }
 
 #[test]
@@ -476,6 +527,54 @@ fn a_user_profile_extends_and_overrides_the_built_in_one() {
         count(&r) > count(&standard),
         "tier 3 servers now need P2 too"
     );
+}
+
+#[test]
+fn a_profile_words_rules_in_its_vendors_terms() {
+    // The built-in profile gives the catalogue's vendor-neutral words Microsoft's terms.
+    mdrplan()
+        .args(["rules", "explain", "servers-p2-required"])
+        .assert()
+        .code(0)
+        .stdout(contains(
+            "Only Defender for Servers P2 adds agentless scanning",
+        ));
+
+    // A profile of one's own rewords a part and keeps the others: `rules explain` and the
+    // findings' remediation both say it.
+    let profile = fixture("profiles/rule-docs.yaml");
+    let profile = profile.to_str().unwrap();
+    mdrplan()
+        .args(["-p", profile, "rules", "explain", "unclassified-asset"])
+        .assert()
+        .code(0)
+        .stdout(contains("Set the asset's classification in the CMDB"))
+        .stdout(contains("a consultant should decide"));
+    let r = json(&["-p", profile, "report", "examples/company-a"]);
+    let unclassified = findings(&r, "unclassified-asset");
+    assert!(!unclassified.is_empty());
+    for f in unclassified {
+        assert_eq!(
+            f["remediation"],
+            "Set the asset's classification in the CMDB; the next export carries it as tags."
+        );
+    }
+
+    mdrplan()
+        .args([
+            "-p",
+            fixture("profiles/bad-rule-docs.yaml").to_str().unwrap(),
+            "rules",
+        ])
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "bad-rule-docs.yaml:5:3: unknown rule `unclasified-asset`",
+        ))
+        .stderr(contains("did you mean `unclassified-asset`?"))
+        .stderr(contains(
+            "bad-rule-docs.yaml:9:5: unknown source key `nowhere`",
+        ));
 }
 
 #[test]

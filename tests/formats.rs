@@ -211,6 +211,99 @@ fn sarif_results_carry_rules_levels_fingerprints_and_lines() {
 }
 
 #[test]
+fn locations_drop_a_leading_dot_slash() {
+    // `./inventory` and `inventory` name the same files; code scanning and annotations match a
+    // location against the repository's paths, which never start with `./`.
+    let dotted = format!("./{TENANT}");
+    let args = |format| {
+        [
+            "report",
+            dotted.as_str(),
+            "--format",
+            format,
+            "--fail-on",
+            "never",
+        ]
+    };
+    assert_eq!(run(&args("sarif")), tenant_without_waivers("sarif"));
+    let github = run(&args("github"));
+    assert!(github.contains(&format!("file={OVERLAY},")), "{github}");
+    assert!(!github.contains("file=./"), "{github}");
+    let azure = run(&args("azure"));
+    assert!(azure.contains(&format!("sourcepath={OVERLAY};")), "{azure}");
+}
+
+fn tenant_without_waivers(format: &str) -> String {
+    run(&["report", TENANT, "--format", format, "--fail-on", "never"])
+}
+
+#[test]
+fn against_a_baseline_only_new_findings_raise_ci_errors() {
+    // A baseline without the key vault's finding: it alone is new.
+    let dir = tempfile::tempdir().unwrap();
+    let mut old = json(&tenant("json"));
+    let findings = old["findings"].as_array_mut().unwrap();
+    let before = findings.len();
+    findings.retain(|f| f["rule"] != "defender-plan-off");
+    assert_eq!(findings.len(), before - 1);
+    let path = dir.path().join("old.json");
+    std::fs::write(&path, serde_json::to_string(&old).unwrap()).unwrap();
+    let path = path.to_str().unwrap();
+    let args = |format| {
+        [
+            "report",
+            TENANT,
+            "--baseline",
+            path,
+            "--format",
+            format,
+            "--fail-on",
+            "never",
+        ]
+    };
+
+    let github = run(&args("github"));
+    assert_eq!(github.lines().count(), before);
+    for line in github.lines() {
+        if line.contains("defender-plan-off") {
+            assert!(
+                line.starts_with("::error ") && line.contains("%2C new::"),
+                "{line}"
+            );
+        } else {
+            assert!(
+                line.starts_with("::notice ") && line.contains("%2C unchanged::"),
+                "{line}"
+            );
+        }
+    }
+
+    // The pull-request comment puts what is new first.
+    let markdown = run(&args("markdown"));
+    let (_, new) = markdown.split_once("### New since the baseline\n").unwrap();
+    let (new, _) = new.split_once("### Findings, worst first").unwrap();
+    let rows: Vec<&str> = new.lines().filter(|l| l.starts_with("| high")).collect();
+    assert_eq!(rows.len(), 1, "{new}");
+    assert!(rows[0].contains("`defender-plan-off`"), "{new}");
+    assert!(markdown.contains("1 new since the baseline."));
+
+    let azure = run(&args("azure"));
+    let issues: Vec<&str> = azure.lines().filter(|l| l.starts_with("##vso[")).collect();
+    assert_eq!(issues.len(), 1, "{azure}");
+    assert!(
+        issues[0].contains("code=defender-plan-off]new high"),
+        "{azure}"
+    );
+    assert_eq!(
+        azure
+            .lines()
+            .filter(|l| l.starts_with("unchanged "))
+            .count(),
+        before - 1
+    );
+}
+
+#[test]
 fn a_baseline_gives_sarif_baseline_states_and_csv_columns() {
     let dir = tempfile::tempdir().unwrap();
     let old = dir.path().join("old.json");
@@ -227,6 +320,13 @@ fn a_baseline_gives_sarif_baseline_states_and_csv_columns() {
     for r in sarif["runs"][0]["results"].as_array().unwrap() {
         assert_eq!(r["baselineState"], "unchanged");
     }
+    let markdown = run(&["report", TENANT, "--baseline", old, "--format", "markdown"]);
+    assert!(
+        markdown.contains(
+            "### New since the baseline\n\nNone: every finding was already in the baseline.\n"
+        ),
+        "{markdown}"
+    );
     let csv = run(&["report", TENANT, "--baseline", old, "--format", "csv"]);
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let headers = reader.headers().unwrap().clone();
@@ -331,6 +431,10 @@ fn assert_no_escape_sequences(format: &str, out: &str) {
         !out.contains('\u{1b}'),
         "{format}: an escape sequence got through"
     );
+    assert!(
+        !out.contains('\u{202E}'),
+        "{format}: a bidirectional override got through"
+    );
 }
 
 #[test]
@@ -339,7 +443,8 @@ fn hostile_text_stays_inert_in_table_and_markdown() {
 
     let md = hostile("markdown");
     assert_no_escape_sequences("markdown", &md);
-    for markup in ["<script", "<img", "<b>", "](http", "`*"] {
+    // `://` would be a bare link on GitHub, as `@` followed by a name would be a mention.
+    for markup in ["<script", "<img", "<b>", "](http", "`*", "://"] {
         assert!(!md.contains(markup), "markdown holds {markup:?}");
     }
     // Every row of a table has as many cell separators as its header.
@@ -419,6 +524,46 @@ fn hostile_text_is_no_formula_in_csv() {
 }
 
 #[test]
+fn an_overlay_asset_without_a_name_is_called_by_its_whole_id() {
+    // Only a resource id ends in the asset's name: the slashes in these ids are not separators,
+    // and the whole text (with its formula) reaches each message, where it must stay inert.
+    let report = json(&hostile("json"));
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "servers-p2-required")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    for id in [
+        "=HYPERLINK(\"http://evil.example\")",
+        "+cmd|' /C calc'!A0\u{FFFE}\u{1}",
+    ] {
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.starts_with(&format!("{id} (tier 1)"))),
+            "{id} in {messages:#?}"
+        );
+    }
+
+    let csv = hostile("csv");
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let message = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "message");
+    let message = message.unwrap();
+    let formulas = reader
+        .records()
+        .map(|r| r.unwrap()[message].to_owned())
+        .filter(|m| m.starts_with("'=HYPERLINK") || m.starts_with("'+cmd"))
+        .count();
+    assert_eq!(formulas, 2, "{csv}");
+}
+
+#[test]
 fn hostile_text_stays_text_in_sarif_and_junit() {
     let sarif = hostile("sarif");
     fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
@@ -431,10 +576,18 @@ fn hostile_text_stays_text_in_sarif_and_junit() {
     }
     let mut all = Vec::new();
     strings(&json(&sarif), &mut all);
-    assert!(all.iter().all(|s| !s.contains('\u{1b}')));
+    assert!(
+        all.iter()
+            .all(|s| !s.contains('\u{1b}') && !s.contains('\u{202E}'))
+    );
 
     let junit = hostile("junit");
     assert_no_escape_sequences("junit", &junit);
+    // Characters XML 1.0 does not allow, even as references, would make the file unreadable.
+    assert!(
+        !junit.contains(['\u{FFFE}', '\u{1}']),
+        "a character XML cannot hold got through"
+    );
     let names: std::collections::BTreeSet<String> =
         junit_elements(&junit).into_iter().map(|(n, _)| n).collect();
     for name in &names {

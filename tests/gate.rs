@@ -147,6 +147,40 @@ fn a_bad_today_is_refused() {
 }
 
 #[test]
+fn a_waiver_narrows_by_application_fingerprint_subscription_or_nothing() {
+    let out = mdrplan()
+        .args(["report", "examples/company-c", "--format", "json"])
+        .args(["--waivers", "tests/fixtures/waivers/company-c.yaml"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let waived = |f: &serde_json::Value| f.get("waiver").is_some();
+    let findings = r["findings"].as_array().unwrap();
+    for f in findings {
+        let expected = match f["rule"].as_str().unwrap() {
+            "custom-app-use-case-missing" => f["application"] == "ledger",
+            "custom-app-alert-not-routed" => f["fingerprint"] == "68aea6ab40c1432a037adfb8bfa78ecb",
+            "plan-does-not-cover" | "email-protection-missing" => true,
+            _ => false,
+        };
+        assert_eq!(waived(f), expected, "{f:#}");
+    }
+    assert_eq!(
+        r["summary"]["waived"],
+        findings.iter().filter(|f| waived(f)).count()
+    );
+    assert_eq!(r["summary"]["waived"], 8);
+    // Every waiver matched something: no warning.
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The high findings left (licences, pricing-api's alerting) still fail the run.
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
 fn a_baseline_counts_only_new_findings() {
     let dir = tempfile::tempdir().unwrap();
     let old = dir.path().join("old.json");
@@ -286,6 +320,110 @@ fn diff_shows_new_resolved_findings_and_asset_changes() {
 }
 
 #[test]
+fn diff_shows_changed_findings_and_does_not_fail_on_them() {
+    // The same findings under a profile that rates servers-p2-required a step higher: their
+    // fingerprints stay, their severities move.
+    let dir = tempfile::tempdir().unwrap();
+    let old = write_report(dir.path(), "old.json", &[]);
+    let path = dir.path().join("new.json");
+    mdrplan()
+        .args(["--profile", "tests/fixtures/diff/servers-p2-high.yaml"])
+        .args([
+            "report",
+            "examples/company-a",
+            "--format",
+            "json",
+            "--output",
+        ])
+        .arg(&path)
+        .assert()
+        .code(1);
+    let new = path.to_str().unwrap();
+
+    let out = mdrplan()
+        .args(["diff", &old, new, "--format", "json", "--fail-on", "low"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "a changed finding is not new");
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["summary"]["new_findings"], 0);
+    assert_eq!(d["summary"]["resolved_findings"], 0);
+    let changed = d["findings"]["changed"].as_array().unwrap();
+    assert_eq!(changed.len(), 6, "{changed:#?}");
+    let app01 = changed
+        .iter()
+        .find(|c| c["concerns"] == "vm-erp-app01")
+        .unwrap();
+    assert_eq!(
+        (&app01["before"]["severity"], &app01["after"]["severity"]),
+        (&"high".into(), &"critical".into()),
+        "{app01:#}"
+    );
+
+    mdrplan()
+        .args(["diff", &old, new])
+        .assert()
+        .code(0)
+        .stdout(contains("0 new, 0 resolved, 6 changed"))
+        .stdout(contains("Changed findings"))
+        .stdout(contains("critical: vm-erp-app01"));
+}
+
+#[test]
+fn diff_does_not_fail_on_a_new_finding_that_is_waived() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write_report(dir.path(), "old.json", &[]);
+    let new = write_report(
+        dir.path(),
+        "new.json",
+        &[
+            "tests/fixtures/diff/company-a-later.yaml",
+            "--waivers",
+            "tests/fixtures/diff/waivers.yaml",
+        ],
+    );
+    // The print server's medium finding is new but waived: only the info finding counts, and
+    // every view says which is waived, until when and by whom.
+    mdrplan()
+        .args(["diff", &old, &new, "--fail-on", "medium"])
+        .assert()
+        .code(0)
+        .stdout(contains("findings: 2 new (1 waived), 1 resolved"))
+        .stdout(contains("waived until 2027-01-31 by"));
+    mdrplan()
+        .args([
+            "diff",
+            &old,
+            &new,
+            "--fail-on",
+            "info",
+            "--format",
+            "markdown",
+        ])
+        .assert()
+        .code(1)
+        .stdout(contains(
+            "needs P2<br>waived until 2027-01-31 by platform-team&#64;&#8203;adatum.example: The print \
+             server is replaced in January |",
+        ));
+    let out = mdrplan()
+        .args(["diff", &old, &new, "--format", "json"])
+        .output()
+        .unwrap();
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["summary"]["new_waived"], 1);
+    let waived: Vec<_> = d["findings"]["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f.get("waiver").is_some())
+        .collect();
+    assert_eq!(waived.len(), 1);
+    assert_eq!(waived[0]["rule"], "servers-p2-required");
+    assert_eq!(waived[0]["waiver"]["expires"], "2027-01-31");
+}
+
+#[test]
 fn diff_markdown_neutralises_names_from_the_inputs() {
     let (_dir, old, new) = month_apart();
     let out = mdrplan()
@@ -329,6 +467,33 @@ fn diff_refuses_what_is_not_a_full_report() {
         .assert()
         .code(2)
         .stderr(contains("overlay.yaml:1:1: not a JSON report"));
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, "{}").unwrap();
+    mdrplan()
+        .args(["diff", &old])
+        .arg(&empty)
+        .assert()
+        .code(2)
+        .stderr(contains("empty.json: the file has no `schema_version`"))
+        .stderr(contains(
+            "help: give two reports written by `mdrplan report",
+        ));
+}
+
+#[test]
+fn a_report_in_an_input_folder_is_named_as_one() {
+    // A CI job that writes its report into the inventory folder reads it back on the next run.
+    let dir = tempfile::tempdir().unwrap();
+    write_report(dir.path(), "report.json", &[]);
+    mdrplan()
+        .args(["report", "examples/company-a"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "report.json: this is a JSON report written by mdrplan, not an input",
+        ))
+        .stderr(contains("--baseline FILE"));
 }
 
 #[test]

@@ -91,6 +91,64 @@ fn overlay_schema_is_draft_2020_12_and_closed() {
     );
 }
 
+/// A YAML file as the JSON value a YAML language server checks against a schema.
+fn yaml_as_json(relative: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(root().join(relative)).unwrap();
+    let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    serde_json::to_value(yaml).unwrap()
+}
+
+/// The schema's complaints about a file, one line each.
+fn schema_errors(schema: &[u8], relative: &str) -> Vec<String> {
+    let schema: serde_json::Value = serde_json::from_slice(schema).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let instance = yaml_as_json(relative);
+    validator
+        .iter_errors(&instance)
+        .map(|e| format!("{relative}: {e} at {}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn the_schemas_accept_the_files_mdrplan_reads_and_refuse_its_mistakes() {
+    // An editor must not mark a good file as wrong, nor pass one mdrplan refuses.
+    let overlay = stdout_of(&["schema", "overlay"]);
+    for good in [
+        "examples/company-a/overlay.yaml",
+        "examples/company-b/overlay.yaml",
+        "examples/company-c/overlay.yaml",
+        "tests/fixtures/formats/tenant/overlay.yaml",
+        "tests/fixtures/sentinel/overlay.yaml",
+        "tests/fixtures/settings/overlay.yaml",
+        "tests/fixtures/diagnostics/overlay.yaml",
+        "tests/fixtures/alerts/overlay.yaml",
+        "tests/fixtures/diff/company-a-later.yaml",
+    ] {
+        let errors = schema_errors(&overlay, good);
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+    for bad in [
+        "tests/fixtures/bad/mistyped-key.yaml",
+        "tests/fixtures/bad/unknown-value.yaml",
+    ] {
+        assert!(!schema_errors(&overlay, bad).is_empty(), "{bad}");
+    }
+
+    let waivers = stdout_of(&["schema", "waivers"]);
+    for good in [
+        "tests/fixtures/waivers/company-a.yaml",
+        "tests/fixtures/waivers/company-c.yaml",
+        "tests/fixtures/waivers/unused.yaml",
+        "tests/fixtures/formats/waivers.yaml",
+        "tests/fixtures/diff/waivers.yaml",
+    ] {
+        let errors = schema_errors(&waivers, good);
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+    let unknown_rule = schema_errors(&waivers, "tests/fixtures/waivers/unknown-rule.yaml");
+    assert!(!unknown_rule.is_empty());
+}
+
 #[test]
 fn waivers_schema_is_in_step() {
     in_step(
@@ -323,7 +381,9 @@ fn github_actions_example_publishes_everything_and_gates() {
     let runs = texts(&doc, "run");
     assert_runs_the_gate(&runs, "--format github");
     assert!(runs.iter().any(|r| r.contains("$GITHUB_STEP_SUMMARY")));
-    assert!(runs.iter().any(|r| r.contains("gh pr comment")));
+    // A comment over GitHub's limit would fail the job: a long report is linked instead.
+    let comment = runs.iter().find(|r| r.contains("gh pr comment")).unwrap();
+    assert!(comment.contains("wc -c < mdrplan.md") && comment.contains("65000"));
     assert!(runs.iter().any(|r| r.contains("cargo install --locked")));
     let last = steps.last().unwrap();
     assert_eq!(last["if"], "steps.mdrplan.outputs.exit-code == '1'");

@@ -136,7 +136,8 @@ pub struct RemediateArgs {
     #[arg(long, value_enum, default_value_t = RemediateFormat::Az)]
     pub format: RemediateFormat,
 
-    /// Write the output to this file (atomically) instead of standard output
+    /// Write the output to this file instead of standard output (atomically; a missing folder
+    /// is made; `-` is standard output)
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
 }
@@ -158,11 +159,12 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
-    /// Write the main output to this file (atomically) instead of standard output
+    /// Write the main output to this file instead of standard output (atomically; a missing
+    /// folder is made; `-` is standard output)
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
 
-    /// Also write the report in FORMAT to PATH, atomically; repeat for several formats from
+    /// Also write the report in FORMAT to PATH (as --output does); repeat for several formats from
     /// one analysis, e.g. --output-format sarif=reports/mdr.sarif --output-format
     /// junit=reports/mdr.xml
     #[arg(long = "output-format", value_name = "FORMAT=PATH", value_parser = parse_output)]
@@ -250,7 +252,8 @@ pub struct DiffArgs {
     #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
     pub format: DiffFormat,
 
-    /// Write the output to this file (atomically) instead of standard output
+    /// Write the output to this file instead of standard output (atomically; a missing folder
+    /// is made; `-` is standard output)
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
 
@@ -324,7 +327,8 @@ pub struct GraphArgs {
     #[arg(long, value_name = "APP")]
     pub focus: Option<String>,
 
-    /// Write the output to this file (atomically) instead of standard output
+    /// Write the output to this file instead of standard output (atomically; a missing folder
+    /// is made; `-` is standard output)
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
 }

@@ -434,6 +434,12 @@ fn outputs(a: &args::ReportArgs, view: View) -> anyhow::Result<Vec<(Format, Opti
         View::Plan => "plan",
         View::Gaps => "gaps",
     };
+    // `-` names standard output, as `--output` left out does.
+    for (_, path) in &mut all {
+        if path.as_deref().is_some_and(is_stdout) {
+            *path = None;
+        }
+    }
     let mut seen = std::collections::BTreeSet::new();
     for (format, path) in &all {
         if !format.supports(view) {
@@ -441,11 +447,22 @@ fn outputs(a: &args::ReportArgs, view: View) -> anyhow::Result<Vec<(Format, Opti
                 "`{command}` cannot write {format}: it is a format for findings; use it with `report` or `gaps` (`{command}` writes table, json, markdown or csv)"
             );
         }
+        if !seen.insert(path.clone()) {
+            match path {
+                Some(path) => anyhow::bail!(
+                    "{} is given as the file of two outputs: give each output its own file",
+                    path.display()
+                ),
+                None => anyhow::bail!(
+                    "two outputs go to standard output: give all but one a file (`--output-format FORMAT=PATH`)"
+                ),
+            }
+        }
         if let Some(path) = path
-            && !seen.insert(path.clone())
+            && path.is_dir()
         {
             anyhow::bail!(
-                "{} is given as the file of two outputs: give each output its own file",
+                "cannot write {}: it is a folder; give the path of a file in it",
                 path.display()
             );
         }
@@ -471,14 +488,19 @@ fn today() -> anyhow::Result<crate::waivers::Date> {
     }
 }
 
+/// Whether an output path is `-`, which names standard output.
+fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
 /// Writes through `write` to the file, atomically (a temporary file renamed into place, so a
-/// reader never sees half a report), or to standard output.
+/// reader never sees half a report), or to standard output (no file, or `-`).
 fn emit_with(
     output: Option<&Path>,
     write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
     use anyhow::Context;
-    match output {
+    match output.filter(|p| !is_stdout(p)) {
         // A device or a pipe (`--output /dev/null`, a named pipe) is written to as it is:
         // renaming a file over it would replace it.
         Some(path) if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
@@ -493,14 +515,39 @@ fn emit_with(
             Ok(())
         }
         Some(path) => {
+            if path.is_dir() {
+                anyhow::bail!(
+                    "cannot write {}: it is a folder; give the path of a file in it",
+                    path.display()
+                );
+            }
             let dir = path
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(Path::new("."));
-            let tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| {
+            // A report's folder (`reports/mdr.sarif`) is made when missing, as `alerts` does
+            // for its output folder.
+            std::fs::create_dir_all(dir).with_context(|| {
                 format!(
-                    "cannot write to {}: check that the folder exists and is writable",
+                    "cannot write {}: cannot make its folder {}; check the path and its permissions",
+                    path.display(),
                     dir.display()
+                )
+            })?;
+            // The temporary file is made as any new file would be (0666 less the umask), not
+            // private to its owner: a report is published, by other users and CI steps too.
+            let mut builder = tempfile::Builder::new();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                builder.permissions(std::fs::Permissions::from_mode(0o666));
+            }
+            let tmp = builder.tempfile_in(dir).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot write {}: cannot make a file in {}: {}; check that the folder is writable",
+                    path.display(),
+                    dir.display(),
+                    std::io::Error::from(e.kind())
                 )
             })?;
             let mut buffered = std::io::BufWriter::new(tmp);
@@ -510,6 +557,7 @@ fn emit_with(
                 .map_err(|e| e.into_error())
                 .with_context(|| format!("cannot write {}", path.display()))?;
             tmp.persist(path)
+                .map_err(|e| e.error)
                 .with_context(|| format!("cannot write {}", path.display()))?;
             Ok(())
         }
@@ -574,7 +622,7 @@ fn rules(cli: &Cli, settings: &Settings, a: &args::RulesArgs) -> anyhow::Result<
                             "rule": r.name(),
                             "severity": catalog.base_severity(*r),
                             "scope": r.scope(),
-                            "summary": r.summary(),
+                            "summary": catalog.rule_summary(*r),
                         })
                     })
                     .collect();
@@ -598,7 +646,7 @@ fn rules(cli: &Cli, settings: &Settings, a: &args::RulesArgs) -> anyhow::Result<
                         r.name().to_owned(),
                         catalog.base_severity(*r).to_string(),
                         scope,
-                        r.summary().to_owned(),
+                        catalog.rule_summary(*r).to_owned(),
                     ]);
                 }
                 format!(

@@ -104,6 +104,20 @@ pub fn sniff(o: &Opened) -> Result<Kind, Diagnostic> {
     }
     let lower = text.to_ascii_lowercase();
     let has = |needle: &str| lower.contains(needle);
+    // mdrplan's own JSON (a report, a diff, a graph) opens with its schema version: written
+    // into an input folder, it would otherwise be read as a mistyped overlay on the next run.
+    if text
+        .strip_prefix('{')
+        .is_some_and(|rest| rest.trim_start().starts_with("\"schema_version\""))
+    {
+        return Err(Diagnostic::error(
+            Location::file(&o.display),
+            "this is a JSON report written by mdrplan, not an input",
+        )
+        .with_help(
+            "give an earlier report with `--baseline FILE` or to `diff`, and write reports outside the input folders",
+        ));
+    }
     if text.starts_with('{') || text.starts_with('[') {
         let kind = if has("\"skupartnumber\"") {
             Kind::Licences

@@ -1405,10 +1405,13 @@ impl<'a> Builder<'a> {
             return;
         }
         let asset = Asset {
-            own_name: a
-                .name
-                .as_deref()
-                .and_then(|n| Asset::name_to_keep(&a.id, n)),
+            // Without a `name`, an overlay asset is called by its whole id unless the id is a
+            // resource id (`/subscriptions/...`), which ends in the name: `srv/erp-01` is not one.
+            own_name: match a.name.as_deref() {
+                Some(name) => Asset::name_to_keep(&a.id, name),
+                None if a.id.starts_with('/') => None,
+                None => Asset::name_to_keep(&a.id, &a.id),
+            },
             id: a.id.into(),
             type_name: sym(&type_name),
             kind: a.kind.as_deref().map(&mut sym),

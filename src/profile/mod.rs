@@ -309,6 +309,23 @@ fn merge(layers: &[Layer]) -> (Profile, Origins) {
             into.base.extend(s.base);
             into.tier_shift.extend(s.tier_shift);
         }
+        // Part by part: a profile that rewords a rule's fix keeps its parent's `why`.
+        for (rule, doc) in p.rule_docs {
+            let into = out.rule_docs.entry(rule).or_default();
+            for (part, new) in [
+                (&mut into.summary, doc.summary),
+                (&mut into.why, doc.why),
+                (&mut into.fix, doc.fix),
+                (&mut into.example, doc.example),
+            ] {
+                if new.is_some() {
+                    *part = new;
+                }
+            }
+            into.sources.extend(doc.sources);
+            into.sources.sort();
+            into.sources.dedup();
+        }
         merge_keyed(&mut out.use_cases, p.use_cases, |e| e.id.clone());
         merge_keyed(&mut out.telemetry, p.telemetry, |e| e.id.clone());
         merge_keyed(&mut out.setting_checks, p.setting_checks, |e| {
@@ -811,6 +828,39 @@ impl Catalog {
         self.impact_keys.contains(normalized)
     }
 
+    /// A rule's one-line summary, in the profile's words where it has them.
+    pub fn rule_summary(&self, rule: Rule) -> &str {
+        self.rule_doc(rule, |d| &d.summary)
+            .unwrap_or(rule.summary())
+    }
+
+    /// Why a rule matters, in the profile's words where it has them.
+    pub fn rule_why(&self, rule: Rule) -> &str {
+        self.rule_doc(rule, |d| &d.why).unwrap_or(rule.why())
+    }
+
+    /// How to fix a rule's findings, in the profile's words where it has them.
+    pub fn rule_fix(&self, rule: Rule) -> &str {
+        self.rule_doc(rule, |d| &d.fix).unwrap_or(rule.fix())
+    }
+
+    /// An example of a rule's finding, in the profile's words where it has them.
+    pub fn rule_example(&self, rule: Rule) -> &str {
+        self.rule_doc(rule, |d| &d.example)
+            .unwrap_or(rule.example())
+    }
+
+    fn rule_doc(
+        &self,
+        rule: Rule,
+        part: impl Fn(&model::RuleDoc) -> &Option<String>,
+    ) -> Option<&str> {
+        self.profile
+            .rule_docs
+            .get(rule.name())
+            .and_then(|d| part(d).as_deref())
+    }
+
     /// The base severity of a rule under this profile.
     pub fn base_severity(&self, rule: Rule) -> crate::domain::Severity {
         self.profile
@@ -1172,6 +1222,25 @@ fn validate(c: &Catalog, origins: &Origins, layers: &[Layer]) -> Diagnostics {
                     "tiers are 1 to 4".into(),
                 );
             }
+        }
+    }
+
+    for (rule, doc) in &p.rule_docs {
+        if Rule::from_name(rule).is_none() {
+            err(
+                top.positions
+                    .locate(&top.file, &format!("rule_docs.{rule}")),
+                format!("unknown rule `{rule}`"),
+                suggestion(rule, rule_names.iter().copied()),
+            );
+        }
+        for source in doc.sources.iter().filter(|s| !p.sources.contains_key(*s)) {
+            err(
+                top.positions
+                    .locate(&top.file, &format!("rule_docs.{rule}.sources")),
+                format!("unknown source key `{source}`"),
+                suggestion(source, source_keys.iter().copied()),
+            );
         }
     }
 

@@ -45,6 +45,11 @@ pub struct Profile {
     pub tiers: Vec<TierRequirement>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<SeverityPolicy>,
+    /// The vendor's words for rules' documentation (`rules explain`, SARIF help) and for the
+    /// fix findings carry, by rule name; what a rule leaves out keeps the catalogue's
+    /// vendor-neutral text.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub rule_docs: BTreeMap<String, RuleDoc>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub use_cases: Vec<UseCase>,
     /// Where an application's own alerts can get their data.
@@ -442,6 +447,23 @@ pub struct SeverityPolicy {
     /// Tier (1 to 4) to the number of steps it moves a severity (+1 up, -1 down).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tier_shift: BTreeMap<u8, i8>,
+}
+
+/// A rule's documentation in a vendor's terms: any of its parts, with the sources of the
+/// facts they state.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub example: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
 }
 
 /// A kind of misuse only an application's own alerts can see.

@@ -2,7 +2,7 @@
 //! and line its asset or application was read from, with the rule as its code. Azure DevOps knows
 //! two issue types: critical and high findings are errors, medium and low ones warnings, and info
 //! findings plain log lines that inform without raising an issue; so are waived findings,
-//! whatever their severity, with their waiver. Every value is escaped as the
+//! whatever their severity, with their waiver, and findings a `--baseline` already holds. Every value is escaped as the
 //! agent expects, so no input text can end a command early or start another.
 //!
 //! No `##vso[task.complete]` is written: the exit code (`--fail-on`) decides whether the step
@@ -12,6 +12,7 @@ use std::io::Write;
 
 use super::Report;
 use super::escape::{azure, azure_plain};
+use crate::baseline::BaselineState;
 use crate::domain::Severity;
 
 /// The issue type for a severity; `None` for findings written as plain log lines.
@@ -25,10 +26,10 @@ pub fn issue_type(s: Severity) -> Option<&'static str> {
 
 pub fn render(report: &Report<'_, '_>, out: &mut dyn Write) -> std::io::Result<()> {
     for f in report.placed_findings() {
-        let new = if f.row.baseline == Some(crate::baseline::BaselineState::New) {
-            "new "
-        } else {
-            ""
+        let new = match f.row.baseline {
+            Some(BaselineState::New) => "new ",
+            Some(BaselineState::Unchanged) => "unchanged ",
+            None => "",
         };
         let mut message = format!(
             "{new}{} {} ({}): {}",
@@ -41,7 +42,10 @@ pub fn render(report: &Report<'_, '_>, out: &mut dyn Write) -> std::io::Result<(
         if let Some(note) = &note {
             message = format!("{message} ({note})");
         }
-        let kind = issue_type(f.row.severity).filter(|_| note.is_none());
+        // Only what counts towards --fail-on raises an issue: not a waived finding, nor one the
+        // baseline already holds.
+        let counts = note.is_none() && f.row.baseline != Some(BaselineState::Unchanged);
+        let kind = issue_type(f.row.severity).filter(|_| counts);
         let Some(kind) = kind else {
             writeln!(out, "{}", azure_plain(&message))?;
             continue;

@@ -2,12 +2,30 @@
 //! from exports and overlays that anyone may have written: in every format they stay text and
 //! never become markup, a terminal control sequence, a workflow command or a spreadsheet formula.
 
-/// Replaces control characters (terminal escape sequences among them) with U+FFFD, keeping
-/// line breaks.
+/// Whether a character must not reach an output as it is: a control character (a terminal
+/// escape sequence starts with one), a bidirectional override or isolate, which makes a
+/// terminal or a browser show text in another order than it is written ("Trojan Source"), or
+/// U+FFFE and U+FFFF, which no XML document may hold.
+fn hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{061C}'
+                | '\u{FFFE}'
+                | '\u{FFFF}'
+        )
+}
+
+/// Replaces control characters (terminal escape sequences among them) and bidirectional
+/// overrides with U+FFFD, keeping line breaks.
 pub fn clean(text: &str) -> String {
     text.chars()
         .map(|c| {
-            if c.is_control() && c != '\n' {
+            if hidden(c) && c != '\n' {
                 '\u{FFFD}'
             } else {
                 c
@@ -32,7 +50,20 @@ pub fn markdown_text(text: &str) -> String {
 
 fn markdown(text: &str, line_break: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        // GitHub finds mentions (`@team`), issue references (`#12`) and bare links
+        // (`http://...`, `www.`) in the rendered text, after character references are read
+        // back: a zero-width space (U+200B) after `@`, `#`, `:` before `//` and `www` keeps
+        // them plain text.
+        if c == 'w' && out.ends_with("ww") && chars.peek() == Some(&'.') {
+            out.push_str("w&#8203;");
+            continue;
+        }
+        if c == ':' && chars.peek() == Some(&'/') {
+            out.push_str(":&#8203;");
+            continue;
+        }
         match c {
             '\n' => out.push_str(line_break),
             '\r' => {}
@@ -47,12 +78,12 @@ fn markdown(text: &str, line_break: &str) -> String {
             ']' => out.push_str("&#93;"),
             '\\' => out.push_str("&#92;"),
             '~' => out.push_str("&#126;"),
-            '@' => out.push_str("&#64;"),
-            '#' => out.push_str("&#35;"),
+            '@' => out.push_str("&#64;&#8203;"),
+            '#' => out.push_str("&#35;&#8203;"),
             '!' => out.push_str("&#33;"),
             // GitHub reads `$...$` as mathematics.
             '$' => out.push_str("&#36;"),
-            c if c.is_control() => out.push('\u{FFFD}'),
+            c if hidden(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
@@ -67,7 +98,7 @@ pub fn github_message(text: &str) -> String {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
-            c if c.is_control() => out.push('\u{FFFD}'),
+            c if hidden(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
@@ -90,7 +121,7 @@ pub fn azure(text: &str) -> String {
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
             ']' => out.push_str("%5D"),
-            c if c.is_control() => out.push('\u{FFFD}'),
+            c if hidden(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
@@ -140,6 +171,26 @@ mod tests {
     #[test]
     fn clean_removes_escape_sequences_and_keeps_line_breaks() {
         assert_eq!(clean("a\u{1b}[31mb\tc\nd"), "a\u{FFFD}[31mb\u{FFFD}c\nd");
+        // Not characters XML 1.0 allows, even as references.
+        assert_eq!(clean("a\u{FFFE}\u{FFFF}\u{1}"), "a\u{FFFD}\u{FFFD}\u{FFFD}");
+    }
+
+    #[test]
+    fn bidirectional_overrides_are_replaced_in_every_text_format() {
+        let reversed = "vm-\u{202E}lanigiro\u{2066}x\u{2069}";
+        for out in [
+            clean(reversed),
+            markdown_cell(reversed),
+            github_message(reversed),
+            azure(reversed),
+            csv_cell(reversed),
+        ] {
+            assert!(
+                !out.contains(['\u{202E}', '\u{2066}', '\u{2069}']),
+                "{out:?}"
+            );
+            assert!(out.contains("lanigiro"), "{out:?}");
+        }
     }
 
     #[test]
@@ -153,7 +204,11 @@ mod tests {
         assert_eq!(markdown_cell("a & b"), "a &amp; b");
         assert_eq!(
             markdown_cell("*x* _y_ `z` [l](u) @team #1"),
-            "&#42;x&#42; &#95;y&#95; &#96;z&#96; &#91;l&#93;(u) &#64;team &#35;1"
+            "&#42;x&#42; &#95;y&#95; &#96;z&#96; &#91;l&#93;(u) &#64;&#8203;team &#35;&#8203;1"
+        );
+        assert_eq!(
+            markdown_cell("see http://evil.example or www.evil.example, a.www.b"),
+            "see http:&#8203;//evil.example or www&#8203;.evil.example, a.www&#8203;.b"
         );
         assert_eq!(markdown_text("two\nlines"), "two lines");
     }

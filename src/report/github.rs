@@ -1,7 +1,8 @@
 //! GitHub Actions workflow commands: one annotation per finding, on the input file and line its
 //! asset or application was read from (findings about a subscription or the organisation have
 //! no file). Critical and high findings are errors, medium ones warnings, the rest notices; a
-//! waived finding is a notice whatever its severity, with its waiver in the title.
+//! waived finding, and one a `--baseline` already holds, is a notice whatever its severity,
+//! marked so in the title.
 //! Every value is escaped as GitHub's runner expects, so no input text can end a command early
 //! or start another.
 
@@ -9,6 +10,7 @@ use std::io::Write;
 
 use super::Report;
 use super::escape::{github_message, github_property};
+use crate::baseline::BaselineState;
 use crate::domain::Severity;
 
 /// The workflow command for a severity.
@@ -34,7 +36,7 @@ pub fn render(report: &Report<'_, '_>, out: &mut dyn Write) -> std::io::Result<(
         }
         let mut title = format!("{} {} ({})", f.row.severity, f.row.rule, f.concerns());
         let mut message = f.row.message.to_string();
-        let command = match f.row.waiver_note() {
+        let mut command = match f.row.waiver_note() {
             Some(note) => {
                 title.push_str(", waived");
                 message = format!("{message} ({note})");
@@ -42,8 +44,15 @@ pub fn render(report: &Report<'_, '_>, out: &mut dyn Write) -> std::io::Result<(
             }
             None => command(f.row.severity),
         };
-        if f.row.baseline == Some(crate::baseline::BaselineState::New) {
-            title.push_str(", new");
+        match f.row.baseline {
+            Some(BaselineState::New) => title.push_str(", new"),
+            // Already in the baseline, it does not count towards --fail-on: a notice, so that
+            // the new findings are not lost among GitHub's few errors shown per step.
+            Some(BaselineState::Unchanged) => {
+                title.push_str(", unchanged");
+                command = "notice";
+            }
+            None => {}
         }
         properties.push(format!("title={}", github_property(&title)));
         writeln!(

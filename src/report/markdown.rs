@@ -1,6 +1,7 @@
-//! The Markdown output: a pull-request comment. A summary line, the worst findings, coverage per
-//! module and per application, short enough to read on the pull request; the complete list of
-//! findings folded into a `<details>` section. Every text from the inputs goes through
+//! The Markdown output: a pull-request comment. A summary line, the findings new since a
+//! baseline when one is given, the worst findings, coverage per module and per application,
+//! short enough to read on the pull request; the complete list of findings folded into a
+//! `<details>` section. Every text from the inputs goes through
 //! [`escape::markdown_cell`], so no name or tag can become HTML, a link or a mention.
 
 use std::fmt::Write as _;
@@ -72,7 +73,43 @@ fn header(out: &mut String, r: &Report<'_, '_>) {
     );
 }
 
+/// Against a baseline, what a pull request brings comes first: the new findings, worst first.
+fn new_findings(out: &mut String, r: &Report<'_, '_>) {
+    let Some(total) = r.summary.new else {
+        return;
+    };
+    let _ = writeln!(out, "### New since the baseline\n");
+    if total == 0 {
+        let _ = writeln!(out, "None: every finding was already in the baseline.\n");
+        return;
+    }
+    let _ = writeln!(out, "| severity | rule | concerns | finding |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    let new = r
+        .placed_findings()
+        .filter(|f| f.row.baseline == Some(crate::baseline::BaselineState::New));
+    for f in new.take(VISIBLE) {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} | {} |",
+            f.row.severity,
+            f.row.rule,
+            cell(&f.concerns()),
+            finding(&f.row)
+        );
+    }
+    if total > VISIBLE {
+        let _ = writeln!(
+            out,
+            "\n{} more in the complete list below.",
+            total - VISIBLE
+        );
+    }
+    out.push('\n');
+}
+
 fn worst_findings(out: &mut String, r: &Report<'_, '_>) {
+    new_findings(out, r);
     let _ = writeln!(out, "### Findings, worst first\n");
     let total = r.finding_count();
     if total == 0 {

@@ -492,9 +492,21 @@ impl FindingRow<'_> {
 /// A place in an input file, as given on the command line (with forward slashes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Place<'a> {
+    /// The path as given on the command line, without a leading `./`: code scanning and
+    /// annotations match it against the repository's paths, which never start with one.
     pub path: &'a str,
     pub line: Option<u32>,
     pub column: Option<u32>,
+}
+
+/// A path without its leading `./` (or `.\`): `./inventory/overlay.yaml` is
+/// `inventory/overlay.yaml`.
+fn repository_relative(path: &str) -> &str {
+    let mut path = path;
+    while let Some(rest) = path.strip_prefix("./").or_else(|| path.strip_prefix(".\\")) {
+        path = rest;
+    }
+    path
 }
 
 #[derive(Debug, Serialize)]
@@ -1127,7 +1139,7 @@ impl<'a, 'c> Report<'a, 'c> {
     fn place(&self, o: crate::inventory::Origin) -> Option<Place<'a>> {
         let path = self.analysis.inventory.files.get(o.file as usize)?;
         Some(Place {
-            path,
+            path: repository_relative(path),
             line: (o.line > 0).then_some(o.line),
             column: (o.line > 0 && o.column > 0).then_some(o.column),
         })
@@ -1143,7 +1155,7 @@ impl<'a, 'c> Report<'a, 'c> {
             .find(|i| i.kind == "overlay")
             .or(self.inputs.first())?;
         Some(Place {
-            path: &first.path,
+            path: repository_relative(&first.path),
             line: None,
             column: None,
         })

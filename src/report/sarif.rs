@@ -95,10 +95,10 @@ fn descriptor(report: &Report<'_, '_>, r: Rule) -> sarif::ReportingDescriptor {
     let base = report.catalog.base_severity(r);
     let help_markdown = format!(
         "{}\n\n**Why it matters.** {}\n\n**How to fix it.** {}\n\n**Example.** {}\n\n{}",
-        r.summary(),
-        r.why(),
-        r.fix(),
-        r.example(),
+        report.catalog.rule_summary(r),
+        report.catalog.rule_why(r),
+        report.catalog.rule_fix(r),
+        report.catalog.rule_example(r),
         r.severity_note()
     );
     let help = sarif::MultiformatMessageString::builder()
@@ -115,8 +115,12 @@ fn descriptor(report: &Report<'_, '_>, r: Rule) -> sarif::ReportingDescriptor {
     sarif::ReportingDescriptor::builder()
         .id(r.name())
         .name(r.name())
-        .short_description(text(r.summary()))
-        .full_description(text(format!("{} {}", r.summary(), r.why())))
+        .short_description(text(report.catalog.rule_summary(r)))
+        .full_description(text(format!(
+            "{} {}",
+            report.catalog.rule_summary(r),
+            report.catalog.rule_why(r)
+        )))
         .help(help)
         .default_configuration(
             sarif::ReportingConfiguration::builder()
