@@ -183,19 +183,7 @@ fn a_waiver_narrows_by_application_fingerprint_subscription_or_nothing() {
 #[test]
 fn a_baseline_counts_only_new_findings() {
     let dir = tempfile::tempdir().unwrap();
-    let old = dir.path().join("old.json");
-    mdrplan()
-        .args([
-            "report",
-            "examples/company-a",
-            "--format",
-            "json",
-            "--output",
-        ])
-        .arg(&old)
-        .assert()
-        .code(1);
-    let old = old.to_str().unwrap();
+    let old = &write_report(dir.path(), "old.json", &[]);
 
     let (code, r, stderr) = report(&["--baseline", old]);
     assert_eq!(code, 0, "nothing is new: {stderr}");
@@ -325,20 +313,11 @@ fn diff_shows_changed_findings_and_does_not_fail_on_them() {
     // fingerprints stay, their severities move.
     let dir = tempfile::tempdir().unwrap();
     let old = write_report(dir.path(), "old.json", &[]);
-    let path = dir.path().join("new.json");
-    mdrplan()
-        .args(["--profile", "tests/fixtures/diff/servers-p2-high.yaml"])
-        .args([
-            "report",
-            "examples/company-a",
-            "--format",
-            "json",
-            "--output",
-        ])
-        .arg(&path)
-        .assert()
-        .code(1);
-    let new = path.to_str().unwrap();
+    let new = &write_report(
+        dir.path(),
+        "new.json",
+        &["--profile", "tests/fixtures/diff/servers-p2-high.yaml"],
+    );
 
     let out = mdrplan()
         .args(["diff", &old, new, "--format", "json", "--fail-on", "low"])

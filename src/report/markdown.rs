@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use super::escape::{markdown_cell as cell, markdown_text};
-use super::{Report, View};
+use super::{Placed, Report, View};
 use crate::domain::Coverage;
 
 /// Findings shown before the fold; the rest are in the complete list.
@@ -83,29 +83,10 @@ fn new_findings(out: &mut String, r: &Report<'_, '_>) {
         let _ = writeln!(out, "None: every finding was already in the baseline.\n");
         return;
     }
-    let _ = writeln!(out, "| severity | rule | concerns | finding |");
-    let _ = writeln!(out, "|---|---|---|---|");
     let new = r
         .placed_findings()
         .filter(|f| f.row.baseline == Some(crate::baseline::BaselineState::New));
-    for f in new.take(VISIBLE) {
-        let _ = writeln!(
-            out,
-            "| {} | `{}` | {} | {} |",
-            f.row.severity,
-            f.row.rule,
-            cell(&f.concerns()),
-            finding(&f.row)
-        );
-    }
-    if total > VISIBLE {
-        let _ = writeln!(
-            out,
-            "\n{} more in the complete list below.",
-            total - VISIBLE
-        );
-    }
-    out.push('\n');
+    finding_table(out, new, total);
 }
 
 fn worst_findings(out: &mut String, r: &Report<'_, '_>) {
@@ -116,9 +97,15 @@ fn worst_findings(out: &mut String, r: &Report<'_, '_>) {
         let _ = writeln!(out, "None.\n");
         return;
     }
+    finding_table(out, r.placed_findings(), total);
+}
+
+/// The first [`VISIBLE`] of `total` findings as a table, and how many more the complete list
+/// holds.
+fn finding_table<'a>(out: &mut String, findings: impl Iterator<Item = Placed<'a>>, total: usize) {
     let _ = writeln!(out, "| severity | rule | concerns | finding |");
     let _ = writeln!(out, "|---|---|---|---|");
-    for f in r.placed_findings().take(VISIBLE) {
+    for f in findings.take(VISIBLE) {
         let _ = writeln!(
             out,
             "| {} | `{}` | {} | {} |",
