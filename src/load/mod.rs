@@ -469,7 +469,7 @@ impl<'a> Builder<'a> {
         });
         let reader = input::reader(path, opened, bar.as_ref())?;
         let (mut rows, mut duplicates, mut incomplete) = (0usize, 0usize, 0usize);
-        let mut sink = |raw: resources::RawResource<'_>, at: resources::At| match self
+        let mut sink = |raw: &resources::RawResource<'_>, at: resources::At| match self
             .add_raw(file_no, at, raw)
         {
             Row::Added => rows += 1,
@@ -527,7 +527,12 @@ impl<'a> Builder<'a> {
     }
 
     /// One exported resource into the inventory.
-    fn add_raw(&mut self, file_no: u32, at: resources::At, raw: resources::RawResource<'_>) -> Row {
+    fn add_raw(
+        &mut self,
+        file_no: u32,
+        at: resources::At,
+        raw: &resources::RawResource<'_>,
+    ) -> Row {
         let (Some(id), Some(type_given)) = (
             raw.id.as_ref().or(raw.name.as_ref()),
             raw.type_name.as_deref(),
@@ -560,7 +565,8 @@ impl<'a> Builder<'a> {
         let name: &str = raw.name.as_deref().unwrap_or_else(|| last_segment(id));
         let asset_id = self.inv.assets.len();
 
-        let props = raw.properties.unwrap_or_default();
+        let no_properties = resources::RawProperties::default();
+        let props = raw.properties.as_ref().unwrap_or(&no_properties);
         if let Some(parent) = parent_len(id) {
             self.pending.push((
                 asset_id,
@@ -569,7 +575,7 @@ impl<'a> Builder<'a> {
                 false,
             ));
         }
-        if let Some(farm) = props.server_farm_id.filter(|f| !f.is_empty()) {
+        if let Some(farm) = props.server_farm_id.as_deref().filter(|f| !f.is_empty()) {
             self.pending.push((
                 asset_id,
                 Named::Id(farm.into()),
@@ -640,7 +646,7 @@ impl<'a> Builder<'a> {
                 .iter()
                 .any(|(k, _)| k.len() > 12 && k[..12].eq_ignore_ascii_case("aks-managed-"));
 
-        let mut sku = raw.sku.map(|s| {
+        let mut sku = raw.sku.as_ref().map(|s| {
             Sku::interned(
                 &mut self.inv.strings,
                 s.name.as_deref(),

@@ -30,34 +30,57 @@ pub type RawTags<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 pub struct RawResource<'a> {
     #[serde(
         borrow,
+        deserialize_with = "text",
         alias = "Id",
         alias = "ID",
         alias = "ResourceId",
         alias = "resourceId"
     )]
     pub id: Option<Cow<'a, str>>,
-    #[serde(borrow, alias = "Name", alias = "ResourceName")]
+    #[serde(
+        borrow,
+        deserialize_with = "text",
+        alias = "Name",
+        alias = "ResourceName"
+    )]
     pub name: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "type", alias = "Type", alias = "ResourceType")]
+    #[serde(
+        borrow,
+        deserialize_with = "text",
+        rename = "type",
+        alias = "Type",
+        alias = "ResourceType"
+    )]
     pub type_name: Option<Cow<'a, str>>,
-    #[serde(borrow, alias = "Kind")]
+    #[serde(borrow, deserialize_with = "text", alias = "Kind")]
     pub kind: Option<Cow<'a, str>>,
-    #[serde(borrow, alias = "Location")]
+    #[serde(borrow, deserialize_with = "text", alias = "Location")]
     pub location: Option<Cow<'a, str>>,
     #[serde(
         borrow,
+        deserialize_with = "text",
         rename = "resourceGroup",
         alias = "ResourceGroup",
         alias = "ResourceGroupName"
     )]
     pub resource_group: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "subscriptionId", alias = "SubscriptionId")]
+    #[serde(
+        borrow,
+        deserialize_with = "text",
+        rename = "subscriptionId",
+        alias = "SubscriptionId"
+    )]
     pub subscription_id: Option<Cow<'a, str>>,
     #[serde(borrow, alias = "Tags", deserialize_with = "tags")]
     pub tags: RawTags<'a>,
     #[serde(alias = "Sku", deserialize_with = "lenient")]
     pub sku: Option<RawSku>,
-    #[serde(borrow, rename = "managedBy", alias = "ManagedBy")]
+    #[serde(
+        borrow,
+        deserialize_with = "text",
+        rename = "managedBy",
+        alias = "ManagedBy"
+    )]
     pub managed_by: Option<Cow<'a, str>>,
     #[serde(alias = "Plan", deserialize_with = "lenient")]
     pub plan: Option<RawPlan>,
@@ -225,6 +248,46 @@ fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Optio
     d.deserialize_any(Lenient(PhantomData))
 }
 
+/// Text, or `null`, borrowed from the row where it can: serde's own `Option<Cow<str>>` always
+/// copies, which for a million rows is millions of allocations freed at once.
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    struct Text;
+
+    impl<'de> Visitor<'de> for Text {
+        type Value = Option<Cow<'de, str>>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or null")
+        }
+
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(v)))
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v.to_owned())))
+        }
+
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Owned(v)))
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+    }
+
+    d.deserialize_option(Text)
+}
+
 /// A number that may be written as text.
 fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     Ok(match serde_json::Value::deserialize(d)? {
@@ -310,8 +373,8 @@ fn tags<'de, D: Deserializer<'de>>(d: D) -> Result<RawTags<'de>, D::Error> {
 
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut out = Vec::new();
-            while let Some((k, v)) = map.next_entry::<Cow<'de, str>, TagValue<'de>>()? {
-                out.push((k, v.0));
+            while let Some((k, v)) = map.next_entry::<TagValue<'de>, TagValue<'de>>()? {
+                out.push((k.0, v.0));
             }
             Ok(out)
         }
@@ -416,12 +479,14 @@ pub fn json_error(file: &str, e: &serde_json::Error) -> Diagnostic {
 /// Two threads share the work. A reading thread walks the outer levels by hand (a bare array,
 /// or a Resource Graph page with `data` beside `count`, `total_records`, `skip_token` and
 /// `resultTruncated`), holding one chunk of the file at a time, and cuts the rows out into
-/// slabs; this thread parses each row from its bytes and hands it to `sink`. An error in a
-/// row comes before anything the reading thread finds later in the file, so it wins.
+/// slabs; this thread parses each row from its bytes and hands it to `sink`. When this thread
+/// falls behind (the hand-over is full), the reading thread parses a slab itself rather than
+/// wait, and this thread only replays its rows: both stay busy. An error in a row comes before
+/// anything the reading thread finds later in the file, so it wins.
 pub fn read_json(
     file: &str,
     reader: impl Read + Send,
-    sink: &mut dyn FnMut(RawResource<'_>, At),
+    sink: &mut dyn FnMut(&RawResource<'_>, At),
 ) -> Result<PageInfo, Diagnostic> {
     std::thread::scope(|scope| {
         // Made inside the scope, so that the parsing end is dropped, and the reading thread
@@ -440,6 +505,7 @@ pub fn read_json(
                 consumed: 0,
             };
             let mut slabs = Slabs {
+                file,
                 full,
                 reuse,
                 open: Slab::new(),
@@ -475,24 +541,19 @@ impl At {
     }
 }
 
-/// Parses the rows of each slab as it comes, and sends the emptied slab back for reuse.
+/// Parses the rows of each slab as it comes (unless the reading thread has parsed them while
+/// this thread was behind), and sends the emptied slab back for reuse.
 fn parse_slabs(
     file: &str,
     cut: &mpsc::Receiver<Cut>,
     spare: &mpsc::Sender<Cut>,
-    sink: &mut dyn FnMut(RawResource<'_>, At),
+    sink: &mut dyn FnMut(&RawResource<'_>, At),
 ) -> Result<(), Diagnostic> {
-    for slab in cut {
-        let mut start = 0;
-        for row in &slab.rows {
-            // Rows begin and end with brackets, so they begin and end on characters.
-            let raw = match &slab.text {
-                Text::Utf8(text) => serde_json::from_str(&text[start..row.end]),
-                Text::Bytes(bytes) => serde_json::from_slice(&bytes[start..row.end]),
-            }
-            .map_err(|e| row_error(file, row.line, row.column, &e))?;
-            sink(raw, At::new(row.line, row.column));
-            start = row.end;
+    for mut slab in cut {
+        match (std::mem::replace(&mut slab.state, Parse::Left), &slab.text) {
+            (Parse::Done, Text::Utf8(text)) => slab.parsed.replay(text, sink),
+            (Parse::Failed(e), _) => return Err(e),
+            _ => slab.parse(file, sink)?,
         }
         // The reading thread may have finished: then the slab is dropped here.
         let _ = spare.send(slab);
@@ -525,6 +586,8 @@ fn row_error(file: &str, line: usize, column: usize, e: &serde_json::Error) -> D
 struct Slab {
     text: Vec<u8>,
     rows: Vec<RowSpan>,
+    /// Room for the rows parsed, kept from slab to slab.
+    parsed: Parsed,
 }
 
 impl Slab {
@@ -532,6 +595,7 @@ impl Slab {
         Slab {
             text: Vec::with_capacity(SLAB_BYTES),
             rows: Vec::new(),
+            parsed: Parsed::default(),
         }
     }
 }
@@ -541,6 +605,186 @@ impl Slab {
 struct Cut {
     text: Text,
     rows: Vec<RowSpan>,
+    /// Whether the reading thread parsed the rows itself, and what it found.
+    state: Parse,
+    /// Those rows.
+    parsed: Parsed,
+}
+
+impl Cut {
+    /// Parses each row and hands it to `sink`; the first bad row's error.
+    fn parse(
+        &self,
+        file: &str,
+        sink: &mut dyn FnMut(&RawResource<'_>, At),
+    ) -> Result<(), Diagnostic> {
+        let mut start = 0;
+        for row in &self.rows {
+            // Rows begin and end with brackets, so they begin and end on characters.
+            let raw = match &self.text {
+                Text::Utf8(text) => serde_json::from_str(&text[start..row.end]),
+                Text::Bytes(bytes) => serde_json::from_slice(&bytes[start..row.end]),
+            }
+            .map_err(|e| row_error(file, row.line, row.column, &e))?;
+            sink(&raw, At::new(row.line, row.column));
+            start = row.end;
+        }
+        Ok(())
+    }
+
+    /// Parses the rows here, on the reading thread, keeping them as places in the text. Text
+    /// that is not UTF-8 is left for the parsing thread, which says where it goes wrong.
+    fn parse_here(&mut self, file: &str) {
+        let Text::Utf8(text) = &self.text else {
+            return;
+        };
+        let parsed = &mut self.parsed;
+        parsed.rows.reserve(self.rows.len());
+        let mut start = 0;
+        for row in &self.rows {
+            match serde_json::from_str(&text[start..row.end]) {
+                Ok(raw) => parsed.keep(text, raw, At::new(row.line, row.column)),
+                Err(e) => {
+                    self.state = Parse::Failed(row_error(file, row.line, row.column, &e));
+                    return;
+                }
+            }
+            start = row.end;
+        }
+        self.state = Parse::Done;
+    }
+}
+
+/// Whether the reading thread parsed a slab's rows.
+#[derive(Debug)]
+enum Parse {
+    Left,
+    Done,
+    Failed(Diagnostic),
+}
+
+/// Where a piece of a parsed row's text lies: in its slab, or (when it had escapes) in the
+/// text kept beside the rows.
+#[derive(Debug, Clone, Copy)]
+enum Span {
+    Slab(u32, u32),
+    Kept(u32, u32),
+}
+
+/// A slab's rows parsed by the reading thread, held without borrowing the slab, so that both
+/// can be handed over together.
+#[derive(Debug, Default)]
+struct Parsed {
+    rows: Vec<PackedRow>,
+    tags: Vec<(Span, Span)>,
+    kept: String,
+}
+
+/// A [`RawResource`] whose text is kept as [`Span`]s.
+#[derive(Debug)]
+struct PackedRow {
+    at: At,
+    text: [Option<Span>; 8],
+    tags: (u32, u32),
+    sku: Option<RawSku>,
+    plan: Option<RawPlan>,
+    properties: Option<RawProperties>,
+}
+
+impl Parsed {
+    /// Where `text` lies: a piece borrowed from the slab is known by its distance from the
+    /// slab's start; any other text (unescaped, or made by the parser) is kept here.
+    fn span(&mut self, base: &str, text: &str) -> Span {
+        let start = text.as_ptr().addr().wrapping_sub(base.as_ptr().addr());
+        if start.saturating_add(text.len()) <= base.len() {
+            return Span::Slab(start as u32, (start + text.len()) as u32);
+        }
+        let start = self.kept.len();
+        self.kept.push_str(text);
+        Span::Kept(start as u32, self.kept.len() as u32)
+    }
+
+    fn keep(&mut self, base: &str, raw: RawResource<'_>, at: At) {
+        let mut text = [None; 8];
+        let fields = [
+            &raw.id,
+            &raw.name,
+            &raw.type_name,
+            &raw.kind,
+            &raw.location,
+            &raw.resource_group,
+            &raw.subscription_id,
+            &raw.managed_by,
+        ];
+        for (slot, field) in text.iter_mut().zip(fields) {
+            *slot = field.as_ref().map(|t| self.span(base, t));
+        }
+        let first = self.tags.len() as u32;
+        for (k, v) in &raw.tags {
+            let pair = (self.span(base, k), self.span(base, v));
+            self.tags.push(pair);
+        }
+        self.rows.push(PackedRow {
+            at,
+            text,
+            tags: (first, self.tags.len() as u32),
+            sku: raw.sku,
+            plan: raw.plan,
+            properties: raw.properties,
+        });
+    }
+
+    /// Hands each row to `sink` as if it had been parsed here. The rows' own allocations stay
+    /// in them, to be freed on the reading thread that made them: glibc frees memory from
+    /// another thread's arena under that arena's lock, which the reading thread keeps busy.
+    fn replay(&mut self, base: &str, sink: &mut dyn FnMut(&RawResource<'_>, At)) {
+        let Parsed { rows, tags, kept } = self;
+        let text = |span: Span| -> Cow<'_, str> {
+            Cow::Borrowed(match span {
+                Span::Slab(a, b) => &base[a as usize..b as usize],
+                Span::Kept(a, b) => &kept[a as usize..b as usize],
+            })
+        };
+        for row in rows {
+            let [
+                id,
+                name,
+                type_name,
+                kind,
+                location,
+                resource_group,
+                subscription_id,
+                managed_by,
+            ] = row.text.map(|s| s.map(text));
+            let raw = RawResource {
+                id,
+                name,
+                type_name,
+                kind,
+                location,
+                resource_group,
+                subscription_id,
+                tags: tags[row.tags.0 as usize..row.tags.1 as usize]
+                    .iter()
+                    .map(|(k, v)| (text(*k), text(*v)))
+                    .collect(),
+                sku: row.sku.take(),
+                managed_by,
+                plan: row.plan.take(),
+                properties: row.properties.take(),
+            };
+            sink(&raw, row.at);
+            row.sku = raw.sku;
+            row.plan = raw.plan;
+            row.properties = raw.properties;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.tags.clear();
+        self.kept.clear();
+    }
 }
 
 /// A slab's text, checked as UTF-8 by the reading thread all at once, so that the parser need
@@ -561,6 +805,8 @@ impl From<Slab> for Cut {
         Cut {
             text,
             rows: slab.rows,
+            state: Parse::Left,
+            parsed: slab.parsed,
         }
     }
 }
@@ -572,10 +818,11 @@ impl From<Cut> for Slab {
             Text::Utf8(text) => text.into_bytes(),
             Text::Bytes(bytes) => bytes,
         };
-        let mut rows = cut.rows;
+        let (mut rows, mut parsed) = (cut.rows, cut.parsed);
         text.clear();
         rows.clear();
-        Slab { text, rows }
+        parsed.clear();
+        Slab { text, rows, parsed }
     }
 }
 
@@ -595,15 +842,17 @@ const SLABS_IN_FLIGHT: usize = 2;
 
 /// The reading thread's end of the hand-over: the slab being filled, where full ones go, and
 /// emptied ones coming back.
-struct Slabs {
+struct Slabs<'f> {
+    file: &'f str,
     full: mpsc::SyncSender<Cut>,
     reuse: mpsc::Receiver<Cut>,
     open: Slab,
 }
 
-impl Slabs {
+impl Slabs<'_> {
     /// Hands the open slab over, unless it is empty, and starts another; false when the
-    /// parsing thread has stopped.
+    /// parsing thread has stopped or a row is bad. While the parsing thread is behind, this
+    /// thread parses the slab itself rather than wait, so that both keep busy.
     fn hand_over(&mut self) -> bool {
         if self.open.rows.is_empty() {
             return true;
@@ -613,7 +862,15 @@ impl Slabs {
             .try_recv()
             .map_or_else(|_| Slab::new(), Slab::from);
         let full = std::mem::replace(&mut self.open, next);
-        self.full.send(full.into()).is_ok()
+        match self.full.try_send(full.into()) {
+            Ok(()) => true,
+            Err(mpsc::TrySendError::Disconnected(_)) => false,
+            Err(mpsc::TrySendError::Full(mut cut)) => {
+                cut.parse_here(self.file);
+                let bad = matches!(cut.state, Parse::Failed(_));
+                self.full.send(cut).is_ok() && !bad
+            }
+        }
     }
 }
 
@@ -639,7 +896,7 @@ struct Scanner<'f, R> {
 
 impl<R: Read> Scanner<'_, R> {
     /// Walks the export's outer levels, its rows cut into `slabs`; what the page says.
-    fn page(&mut self, slabs: &mut Slabs) -> Result<PageInfo, Diagnostic> {
+    fn page(&mut self, slabs: &mut Slabs<'_>) -> Result<PageInfo, Diagnostic> {
         let mut info = PageInfo::default();
         self.skip_ws()?;
         match self.peek()? {
@@ -830,7 +1087,18 @@ impl<R: Read> Scanner<'_, R> {
                 continue;
             }
             if in_string {
-                match memchr::memchr2(b'"', b'\\', &self.buf[i..]) {
+                // Most strings in a row are short keys and values: a plain look at their first
+                // bytes beats setting up a vector search.
+                let rest = &self.buf[i..];
+                let near = rest[..rest.len().min(16)]
+                    .iter()
+                    .position(|b| matches!(b, b'"' | b'\\'));
+                let found = match near {
+                    Some(k) => Some(k),
+                    None if rest.len() <= 16 => None,
+                    None => memchr::memchr2(b'"', b'\\', &rest[16..]).map(|k| k + 16),
+                };
+                match found {
                     None => i = self.buf.len(),
                     Some(k) if self.buf[i + k] == b'\\' => {
                         // Skip the escaped character too (it may lie past the buffer's end).
@@ -907,7 +1175,7 @@ impl<R: Read> Scanner<'_, R> {
 
     /// Cuts the rows of a list into `slabs`; the list's length. Each row is found by its
     /// brackets and quotes only: the parsing thread reads it, and says what is wrong with it.
-    fn rows(&mut self, slabs: &mut Slabs) -> Result<usize, Diagnostic> {
+    fn rows(&mut self, slabs: &mut Slabs<'_>) -> Result<usize, Diagnostic> {
         self.expect(b'[')?;
         let mut n = 0;
         loop {
@@ -988,7 +1256,7 @@ pub struct CsvRead {
 pub fn read_csv(
     file: &str,
     reader: impl Read,
-    sink: &mut dyn FnMut(RawResource<'_>, At),
+    sink: &mut dyn FnMut(&RawResource<'_>, At),
     warn: &mut dyn FnMut(Diagnostic),
 ) -> Result<CsvRead, Diagnostic> {
     // Bytes read since the last whole record: a quote never closed must not make one record
@@ -1090,7 +1358,7 @@ pub fn read_csv(
             properties: from_json(cell(properties)),
         };
         let line = record.position().map_or(0, |p| p.line());
-        sink(raw, At::new(usize::try_from(line).unwrap_or(0), 1));
+        sink(&raw, At::new(usize::try_from(line).unwrap_or(0), 1));
         rows += 1;
     }
     if rows == CSV_CAP {
@@ -1170,19 +1438,74 @@ mod tests {
         node_group: Option<String>,
     }
 
-    fn own(r: RawResource<'_>) -> Row {
+    fn own(r: &RawResource<'_>) -> Row {
         Row {
-            id: r.id.map(Cow::into_owned),
-            type_name: r.type_name.map(Cow::into_owned),
+            id: r.id.as_deref().map(str::to_owned),
+            type_name: r.type_name.as_deref().map(str::to_owned),
             tags: r
                 .tags
-                .into_iter()
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             capacity: r.sku.as_ref().and_then(|s| s.capacity),
             has_sku: r.sku.is_some(),
-            node_group: r.properties.and_then(|p| p.node_resource_group),
+            node_group: r
+                .properties
+                .as_ref()
+                .and_then(|p| p.node_resource_group.clone()),
         }
+    }
+
+    /// A slab of the given rows, as the reading thread hands it over.
+    fn cut(rows: &[&str]) -> Cut {
+        let mut slab = Slab::new();
+        for (i, row) in rows.iter().enumerate() {
+            slab.text.extend_from_slice(row.as_bytes());
+            slab.rows.push(RowSpan {
+                end: slab.text.len(),
+                line: i + 2,
+                column: 1,
+            });
+        }
+        Cut::from(slab)
+    }
+
+    #[test]
+    fn rows_parsed_on_the_reading_thread_are_replayed_as_if_parsed_here() {
+        let mut cut = cut(&[
+            r#"{"id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.Web/sites/caf\u00e9","name":"a\"b","type":"Microsoft.Web/sites","kind":"app","location":"westeurope","resourceGroup":"g","subscriptionId":"s","managedBy":"m","tags":{"env":"prod","n":5,"none":null,"k\n":"v\t"},"sku":{"name":"P1v3","tier":"PremiumV3","capacity":"2"},"plan":{"product":"p"},"properties":{"serverFarmId":"/x/serverfarms/f","agentPoolProfiles":[{"count":3,"vmSize":"D4"}]}}"#,
+            r#"{"id":"/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/vm","type":"Microsoft.Compute/virtualMachines","tags":"{\"a\":\"b\"}","properties":"{\"nodeResourceGroup\":\"mc_g\"}"}"#,
+            r#"{"Id":"x","Type":"y","Tags":null,"Sku":null,"Kind":""}"#,
+        ]);
+        let mut direct = Vec::new();
+        cut.parse("f.json", &mut |r, at| direct.push(format!("{at:?} {r:?}")))
+            .unwrap();
+        cut.parse_here("f.json");
+        assert!(matches!(cut.state, Parse::Done));
+        let Text::Utf8(text) = &cut.text else {
+            panic!("the rows are UTF-8");
+        };
+        let mut replayed = Vec::new();
+        cut.parsed
+            .replay(text, &mut |r, at| replayed.push(format!("{at:?} {r:?}")));
+        assert_eq!(replayed, direct);
+        assert!(direct[0].contains(r#"name: Some("a\"b")"#), "{}", direct[0]);
+        assert!(direct[0].contains(r#"("k\n", "v\t")"#), "{}", direct[0]);
+        assert!(direct[0].contains(r#"("n", "5")"#), "{}", direct[0]);
+        assert!(direct[1].contains(r#"("a", "b")"#), "{}", direct[1]);
+        assert!(direct[1].contains(r#"Some("mc_g")"#), "{}", direct[1]);
+    }
+
+    #[test]
+    fn a_bad_row_parsed_on_the_reading_thread_is_told_as_if_parsed_here() {
+        let mut cut = cut(&[r#"{"id":"a","type":"t"}"#, r#"{"id":"b","type":}"#]);
+        let here = cut.parse("f.json", &mut |_, _| {}).unwrap_err();
+        cut.parse_here("f.json");
+        let Parse::Failed(there) = &cut.state else {
+            panic!("the second row is bad");
+        };
+        assert_eq!(there.to_string(), here.to_string());
+        assert!(here.to_string().contains("f.json:3:"), "{here}");
     }
 
     fn rows(json: &str) -> (Vec<Row>, PageInfo) {
@@ -1244,7 +1567,7 @@ mod tests {
 
     #[test]
     fn a_cut_off_file_is_named_as_such() {
-        let mut sink = |_: RawResource<'_>, _: At| {};
+        let mut sink = |_: &RawResource<'_>, _: At| {};
         let e = read_json(
             "f.json",
             &b"{\"data\": [{\"id\": \"a\"}, {\"id\": "[..],
@@ -1257,7 +1580,7 @@ mod tests {
 
     #[test]
     fn row_errors_point_into_the_file() {
-        let mut sink = |_: RawResource<'_>, _: At| {};
+        let mut sink = |_: &RawResource<'_>, _: At| {};
         let text = "{\"data\": [\n  {\"id\": \"a\"},\n  {\"id\": \"b\", \"tags\": {\"x\" 1}}\n]}";
         let e = read_json("f.json", text.as_bytes(), &mut sink).unwrap_err();
         assert_eq!(
@@ -1288,7 +1611,7 @@ mod tests {
         // A quote never closed: the rest of the file would be one string.
         let mut text = b"[{\"id\": \"".to_vec();
         text.resize(MAX_ROW + 4 * CHUNK, b'a');
-        let mut sink = |_: RawResource<'_>, _: At| {};
+        let mut sink = |_: &RawResource<'_>, _: At| {};
         let e = read_json("open.json", text.as_slice(), &mut sink).unwrap_err();
         assert!(e.message.contains("longer than 64 MiB"), "{e}");
         assert_eq!(e.location.line, Some(1), "{e}");
@@ -1309,7 +1632,7 @@ mod tests {
         lines[2] = r#"{"id": "x" "type": "P/t"}"#;
         // Past the rows, more that is wrong: the bad row comes first in the file.
         let text = format!("[{}\n, oops", lines.join(",\n"));
-        let mut sink = |_: RawResource<'_>, _: At| {};
+        let mut sink = |_: &RawResource<'_>, _: At| {};
         let e = read_json("f.json", text.as_bytes(), &mut sink).unwrap_err();
         assert_eq!(
             (e.location.line, e.location.column),
@@ -1320,7 +1643,7 @@ mod tests {
 
     #[test]
     fn bytes_that_are_not_utf8_are_placed_in_their_row() {
-        let mut sink = |_: RawResource<'_>, _: At| {};
+        let mut sink = |_: &RawResource<'_>, _: At| {};
         let text = b"[{\"id\": \"a\"},\n {\"id\": \"b\xff\"}]";
         let e = read_json("f.json", &text[..], &mut sink).unwrap_err();
         assert!(e.message.contains("invalid unicode code point"), "{e}");
@@ -1343,7 +1666,7 @@ mod tests {
         let mut last = String::new();
         read_json("big.json", text.as_bytes(), &mut |r, _| {
             count += 1;
-            last = r.id.map(Cow::into_owned).unwrap_or_default();
+            last = r.id.as_deref().unwrap_or_default().to_owned();
         })
         .unwrap();
         assert_eq!(count, n);
