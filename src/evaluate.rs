@@ -511,7 +511,11 @@ fn sort_run<'i>(mut run: &mut [Keyed], mut depth: usize, id: &impl Fn(u32) -> &'
             });
             return;
         }
-        run.sort_unstable_by_key(|k| k.key);
+        // Ids that share these sixteen bytes too (a subscription's, a resource group's) need
+        // no sorting at this depth.
+        if run.iter().any(|k| k.key != run[0].key) {
+            run.sort_unstable_by_key(|k| k.key);
+        }
         depth += 16;
         // The runs of equal keys; the last is sorted by going round again rather than by a
         // call, so that ids sharing a long prefix do not nest calls deep.

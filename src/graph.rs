@@ -3,7 +3,7 @@
 //! at least as important as its source.
 
 use petgraph::Direction;
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::TarjanScc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::inventory::{AppId, AssetId, Inventory, RelationKind};
@@ -132,15 +132,16 @@ impl AssetGraph {
 
     /// Every loop of relations, each with its members sorted, in a stable order.
     pub fn cycles(&self) -> Vec<Cycle> {
-        let mut out: Vec<Cycle> = tarjan_scc(&self.graph)
-            .into_iter()
-            .filter(|scc| scc.len() > 1 || self.graph.contains_edge(scc[0], scc[0]))
-            .map(|scc| {
+        // Each component is looked at where the search holds it: nearly all are one node
+        // without a loop, and are not copied out.
+        let mut out: Vec<Cycle> = Vec::new();
+        TarjanScc::new().run(&self.graph, |scc| {
+            if scc.len() > 1 || self.graph.contains_edge(scc[0], scc[0]) {
                 let mut nodes: Vec<Node> = scc.iter().map(|n| self.graph[*n]).collect();
                 nodes.sort_unstable();
-                Cycle { nodes }
-            })
-            .collect();
+                out.push(Cycle { nodes });
+            }
+        });
         out.sort_by(|a, b| a.nodes.cmp(&b.nodes));
         out
     }

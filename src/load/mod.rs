@@ -1014,13 +1014,21 @@ impl<'a> Builder<'a> {
             self.inv.relations.push(Relation { from, to, kind });
         }
         if !self.node_groups.is_empty() {
+            // The scale-set type as each export spelt it: symbols compare without the text.
+            let scale_sets: Vec<Sym> = self
+                .types
+                .values()
+                .copied()
+                .filter(|t| {
+                    self.inv
+                        .s(*t)
+                        .eq_ignore_ascii_case("Microsoft.Compute/virtualMachineScaleSets")
+                })
+                .collect();
             let mut groups: HashMap<(Sym, String), Vec<AssetId>> = HashMap::default();
             for (i, a) in self.inv.assets.iter().enumerate() {
                 if let (Some(sub), Some(rg)) = (a.subscription, a.resource_group)
-                    && self
-                        .inv
-                        .s(a.type_name)
-                        .eq_ignore_ascii_case("Microsoft.Compute/virtualMachineScaleSets")
+                    && scale_sets.contains(&a.type_name)
                 {
                     groups
                         .entry((sub, self.inv.s(rg).to_ascii_lowercase()))

@@ -1143,8 +1143,8 @@ impl<R: Read> Scanner<'_, R> {
     /// Moves past a value that ends at `end`, counting its lines.
     fn advance(&mut self, end: usize) {
         let bytes = &self.buf[self.pos..end];
-        if let Some(last) = bytes.iter().rposition(|b| *b == b'\n') {
-            self.line += bytes.iter().filter(|b| **b == b'\n').count();
+        if let Some(last) = memchr::memrchr(b'\n', bytes) {
+            self.line += memchr::memchr_iter(b'\n', bytes).count();
             self.line_start = self.consumed + self.pos + last + 1;
         }
         self.pos = end;
