@@ -6,10 +6,38 @@
 //! example instead. Either way it then runs the whole pipeline R times, writing the JSON report
 //! to a sink, and prints the wall time of each run and the process's peak resident memory.
 //! Defaults: 10,000 assets, 1,000 applications, 5 runs.
+//!
+//! With `--resources N --compare-jq`, each run is followed by `jq '.data | group_by(.type)'` on
+//! the same resource export (output thrown away), so that both see the same machine at the
+//! same moment; the medians and best times of both, and their ratio, are printed at the end.
 
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
+
+fn flag(name: &str) -> bool {
+    std::env::args().any(|a| a == name)
+}
+
+/// The jq filter the comparison times: it reads the whole export and groups its rows.
+const JQ_FILTER: &str = ".data | group_by(.type)";
+
+/// One run of jq on `file`, its wall time; None when jq is missing or fails.
+fn time_jq(file: &std::path::Path) -> Option<f64> {
+    let start = Instant::now();
+    let status = Command::new("jq")
+        .arg(JQ_FILTER)
+        .arg(file)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    status.success().then(|| start.elapsed().as_secs_f64())
+}
+
+fn median_and_best(times: &mut [f64]) -> (f64, f64) {
+    times.sort_by(f64::total_cmp);
+    (times[times.len() / 2], times[0])
+}
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
@@ -103,8 +131,9 @@ fn main() {
         path
     };
 
+    let jq_on = (resources > 0 && flag("--compare-jq")).then(|| input.join("resources.json"));
     let catalog = mdrplan::profile::load("standard").expect("the built-in profile loads");
-    let mut times = Vec::new();
+    let (mut times, mut jq_times) = (Vec::new(), Vec::new());
     for run in 1..=runs {
         let start = Instant::now();
         let analysis =
@@ -123,13 +152,26 @@ fn main() {
             report.finding_count(),
             json.0 as f64 / (1024.0 * 1024.0)
         );
+        if let Some(file) = &jq_on {
+            match time_jq(file) {
+                Some(t) => {
+                    println!("      jq '{JQ_FILTER}': {t:.3} s");
+                    jq_times.push(t);
+                }
+                None => println!("      jq '{JQ_FILTER}' did not run: is jq installed?"),
+            }
+        }
     }
-    times.sort_by(f64::total_cmp);
-    println!(
-        "median {:.3} s, best {:.3} s",
-        times[times.len() / 2],
-        times[0]
-    );
+    let (median, best) = median_and_best(&mut times);
+    println!("median {median:.3} s, best {best:.3} s");
+    if !jq_times.is_empty() {
+        let (jq_median, jq_best) = median_and_best(&mut jq_times);
+        println!(
+            "jq '{JQ_FILTER}': median {jq_median:.3} s, best {jq_best:.3} s; mdrplan is {:.1} times faster (medians), {:.1} times (best times)",
+            jq_median / median,
+            jq_best / best
+        );
+    }
     if let Some(peak) = peak_rss_mib() {
         println!("peak resident memory: {peak:.0} MiB");
     }

@@ -142,8 +142,8 @@ pub fn estimate<'c>(
         .filter(|r| r.kind == RelationKind::HostedOn)
         .map(|r| (r.from, r.to))
         .collect();
-    let mut rows: std::collections::HashMap<(Option<Sym>, &'c str), Acc> =
-        std::collections::HashMap::new();
+    let mut rows: rustc_hash::FxHashMap<(Option<Sym>, &'c str), Acc> =
+        rustc_hash::FxHashMap::default();
 
     for (i, a) in inv.assets.iter().enumerate() {
         let m = &mapping.assets[i];

@@ -430,7 +430,7 @@ type SubCache<'i> = rustc_hash::FxHashMap<
 >;
 
 /// Plan states already looked up, by subscription symbol and plan.
-type StateCache<'i, 'p> = std::collections::HashMap<
+type StateCache<'i, 'p> = rustc_hash::FxHashMap<
     (Option<crate::inventory::Sym>, &'p str),
     Option<&'i crate::inventory::PlanState>,
 >;
@@ -548,13 +548,11 @@ pub fn evaluate_in_order<'c>(
     let applications = application_checks(&mut cx);
     component_log_checks(&mut cx);
 
-    let mut states: StateCache<'_, '_> = std::collections::HashMap::new();
+    let mut states: StateCache<'_, '_> = StateCache::default();
     let mut subs: SubCache<'_> = SubCache::default();
     // Accumulated by symbol (no text copied per asset), then keyed by subscription id.
-    let mut by_sym: std::collections::HashMap<
-        (Option<crate::inventory::Sym>, &'c str),
-        RowTotals<'c>,
-    > = std::collections::HashMap::new();
+    let mut by_sym: rustc_hash::FxHashMap<(Option<crate::inventory::Sym>, &'c str), RowTotals<'c>> =
+        rustc_hash::FxHashMap::default();
     // Unknown types by lower-cased name: the first spelling seen, and the count.
     let mut unknown_types: BTreeMap<String, (String, usize)> = BTreeMap::new();
     let mut assets = Vec::with_capacity(inv.assets.len());

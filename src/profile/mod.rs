@@ -4,7 +4,9 @@
 
 pub mod model;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::diag::{Diagnostic, Diagnostics, InputErrors, Location, suggestion};
 use crate::load::yaml::{self, Positions};
@@ -148,7 +150,7 @@ fn check_duplicates(layers: &[Layer]) -> Result<(), InputErrors> {
     let mut problems = Diagnostics::default();
     for layer in layers {
         let mut check = |section: &'static str, items: &dyn KeyedList| {
-            let mut seen = HashMap::new();
+            let mut seen = HashMap::default();
             for i in 0..items.len() {
                 let key = items.key(i);
                 if let Some(first) = seen.insert(key.clone(), i) {
@@ -265,7 +267,7 @@ fn merge_axis<T: Clone>(into: &mut Option<TagAxis<T>>, from: Option<TagAxis<T>>)
 
 /// Folds the layers, base first, into one profile, and records where each entry came from.
 fn merge(layers: &[Layer]) -> (Profile, Origins) {
-    let mut origins = Origins::new();
+    let mut origins = Origins::default();
     let mut out = Profile::default();
     for (n, layer) in layers.iter().enumerate() {
         let mut record = |section: &'static str, items: &dyn KeyedList| {
@@ -405,7 +407,7 @@ pub fn apply_price_file(catalog: &mut Catalog, path: &std::path::Path) -> Result
                 .with_help(help),
         )
     });
-    let mut seen = HashMap::new();
+    let mut seen = HashMap::default();
     for (i, item) in parsed.prices.items.iter().enumerate() {
         if let Some(first) = seen.insert(item.key(), i) {
             problems.push(
@@ -578,7 +580,7 @@ fn index<T>(items: &[T], key: impl Fn(&T) -> String) -> HashMap<String, usize> {
 
 impl Catalog {
     fn new(profile: Profile, chain: Vec<String>) -> Catalog {
-        let mut aliases = HashMap::new();
+        let mut aliases = HashMap::default();
         for (i, t) in profile.resource_types.iter().enumerate() {
             for a in t.aliases.iter().chain(&t.display_names) {
                 aliases.entry(a.to_ascii_lowercase()).or_insert(i);
@@ -612,7 +614,7 @@ impl Catalog {
                 .flat_map(|a| a.keys.iter().map(|k| normalize_tag(k)))
                 .collect(),
             chain,
-            prices: HashMap::new(),
+            prices: HashMap::default(),
             vcpus: profile
                 .vm_sizes
                 .iter()
