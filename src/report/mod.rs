@@ -1417,10 +1417,10 @@ fn write_indented(out: &mut dyn std::io::Write, text: &[u8], indent: &[u8]) -> s
     Ok(())
 }
 
-/// Rows per block: blocks are put into JSON on two threads, then written in order. Up to four
-/// blocks' text is held at once (one being rendered on each thread, one handed over, one being
-/// written), so a block is kept small: a million assets' report stays within their export's
-/// size in memory.
+/// Rows per block: blocks are put into JSON on two threads, then written in order. Up to six
+/// blocks' text is held at once (on each helper, one being rendered and one handed over; one
+/// being written; a spare), so a block is kept small: a million assets' report stays within
+/// their export's size in memory.
 const BLOCK: usize = 1024;
 
 /// Appends one row as pretty JSON two levels in, through serde.
@@ -1458,10 +1458,12 @@ fn render_rows<K>(
 
 /// Writes a list of rows as pretty JSON two levels in; `render` appends the row for a key.
 ///
-/// The rows are put into JSON a block at a time on two threads: this one takes the even blocks
-/// and one helper, for the whole list, the odd ones, each into a buffer of its own; this
-/// thread writes the blocks in order. The helper may finish a block before this thread wants
-/// it, so neither waits for the other at every block, and no thread is started per block.
+/// The rows are put into JSON a block at a time by two helper threads, one for the even blocks
+/// and one for the odd, each into buffers of its own; this thread writes the blocks in order.
+/// Writing into a file is much of the kernel's work (a gigabyte for a million assets), and here
+/// it goes on while the helpers render, rather than in turn with this thread's own share. Each
+/// helper may run a block ahead, so no thread waits for another at every block, and no thread
+/// is started per block.
 fn write_rows<K: Sync>(
     out: &mut dyn std::io::Write,
     keys: &[K],
@@ -1470,63 +1472,77 @@ fn write_rows<K: Sync>(
     if keys.is_empty() {
         return out.write_all(b"[]");
     }
+    if keys.len() <= BLOCK {
+        // One block: no helper is worth starting.
+        out.write_all(b"[")?;
+        let (mut buf, mut scratch) = (Vec::new(), Vec::new());
+        render_rows(keys, &render, &mut buf, &mut scratch)?;
+        out.write_all(&buf)?;
+        return out.write_all(b"\n  ]");
+    }
     let render = &render;
     out.write_all(b"[")?;
     std::thread::scope(|scope| {
-        // Made inside the scope, so that this end is dropped, and the helper stops, even if
-        // this thread fails or unwinds.
-        let (done, rendered) = std::sync::mpsc::sync_channel(1);
-        let (spare, spares) = std::sync::mpsc::channel::<Vec<u8>>();
-        let helper = scope.spawn(move || {
-            let mut scratch = Vec::new();
-            for block in keys.chunks(BLOCK).skip(1).step_by(2) {
-                let mut buf = spares.try_recv().unwrap_or_default();
-                buf.clear();
-                let block = render_rows(block, render, &mut buf, &mut scratch).map(|()| buf);
-                if done.send(block).is_err() {
-                    // This thread stopped at an error.
-                    return;
+        // Made inside the scope, so that this thread's ends are dropped, and the helpers stop,
+        // even if this thread fails or unwinds.
+        let mut lanes = Vec::with_capacity(RENDERERS);
+        let mut helpers = Vec::with_capacity(RENDERERS);
+        for lane in 0..RENDERERS {
+            let (done, rendered) = std::sync::mpsc::sync_channel(1);
+            let (spare, spares) = std::sync::mpsc::channel::<Vec<u8>>();
+            helpers.push(scope.spawn(move || {
+                let mut scratch = Vec::new();
+                for block in keys.chunks(BLOCK).skip(lane).step_by(RENDERERS) {
+                    let mut buf = spares.try_recv().unwrap_or_default();
+                    buf.clear();
+                    let block = render_rows(block, render, &mut buf, &mut scratch).map(|()| buf);
+                    if done.send(block).is_err() {
+                        // This thread stopped at an error.
+                        return;
+                    }
                 }
-            }
-        });
-        let written = write_blocks(out, keys, render, &rendered, &spare);
-        drop(rendered);
-        let helper = helper.join();
-        match (written, helper) {
+            }));
+            lanes.push((rendered, spare));
+        }
+        let written = write_blocks(out, keys.len().div_ceil(BLOCK), &lanes);
+        drop(lanes);
+        let helpers = helpers.into_iter().all(|h| h.join().is_ok());
+        match (written, helpers) {
             (Err(e), _) => Err(e),
-            (Ok(()), Err(_)) => Err(std::io::Error::other("a writer thread failed")),
-            (Ok(()), Ok(())) => Ok(()),
+            (Ok(()), false) => Err(std::io::Error::other("a writer thread failed")),
+            (Ok(()), true) => Ok(()),
         }
     })?;
     out.write_all(b"\n  ]")
 }
 
-/// [`write_rows`]' part on this thread: renders the even blocks, takes the odd ones from the
-/// helper (and gives it their buffers back), and writes them all in order.
-fn write_blocks<K>(
+/// Threads that put a long list's blocks into JSON.
+const RENDERERS: usize = 2;
+
+/// A helper's rendered blocks, and the way its emptied buffers go back to it.
+type Lane = (
+    std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    std::sync::mpsc::Sender<Vec<u8>>,
+);
+
+/// [`write_rows`]' part on this thread: takes the blocks from the helpers in turn (and gives
+/// them their buffers back), and writes them all in order.
+fn write_blocks(
     out: &mut dyn std::io::Write,
-    keys: &[K],
-    render: &impl Fn(&K, &mut Vec<u8>, &mut Vec<u8>) -> std::io::Result<()>,
-    rendered: &std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
-    spare: &std::sync::mpsc::Sender<Vec<u8>>,
+    blocks: usize,
+    lanes: &[Lane],
 ) -> std::io::Result<()> {
-    let (mut buf, mut scratch) = (Vec::new(), Vec::new());
-    for (b, block) in keys.chunks(BLOCK).enumerate() {
+    for b in 0..blocks {
         if b > 0 {
             out.write_all(b",")?;
         }
-        if b % 2 == 0 {
-            buf.clear();
-            render_rows(block, render, &mut buf, &mut scratch)?;
-            out.write_all(&buf)?;
-        } else {
-            let theirs = rendered
-                .recv()
-                .map_err(|_| std::io::Error::other("a writer thread failed"))??;
-            out.write_all(&theirs)?;
-            // The helper may have finished: then the buffer is dropped here.
-            let _ = spare.send(theirs);
-        }
+        let (rendered, spare) = &lanes[b % lanes.len()];
+        let block = rendered
+            .recv()
+            .map_err(|_| std::io::Error::other("a writer thread failed"))??;
+        out.write_all(&block)?;
+        // The helper may have finished: then the buffer is dropped here.
+        let _ = spare.send(block);
     }
     Ok(())
 }
