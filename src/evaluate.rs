@@ -485,19 +485,44 @@ struct Keyed {
     at: u32,
 }
 
+/// Runs of at most this many ids are sorted by comparing them whole.
+const SHORT_RUN: usize = 64;
+
 /// Sorts ids that share their first `depth` bytes (without case).
 fn sort_run<'i>(mut run: &mut [Keyed], mut depth: usize, id: &impl Fn(u32) -> &'i [u8]) {
+    // The ids of a run agree (without case) on their first `depth` bytes, or on all of the
+    // shorter one's: compared whole, they are compared from there, which for ids sharing a long
+    // subscription and group prefix is most of the work saved.
+    let whole = |depth: usize| {
+        move |a: &Keyed, b: &Keyed| {
+            let (x, y) = (id(a.at), id(b.at));
+            let from = depth.min(x.len()).min(y.len());
+            cmp_fold(&x[from..], &y[from..]).then_with(|| x.cmp(y))
+        }
+    };
     loop {
         if run.len() < 2 {
+            return;
+        }
+        // A short run (a resource group's resources, say) is put in order by comparing its ids
+        // whole: they stay in the cache while it is sorted, where going sixteen bytes deeper at
+        // a time would read each of them again at every level.
+        if run.len() <= SHORT_RUN {
+            run.sort_unstable_by(whole(depth));
             return;
         }
         let mut ended = true;
         for k in run.iter_mut() {
             let text = id(k.at);
             let mut bytes = [0u8; 16];
-            let from = text.len().min(depth);
-            let upto = text.len().min(depth + 16);
-            bytes[..upto - from].copy_from_slice(&text[from..upto]);
+            match text.get(depth..depth + 16) {
+                // A copy of a known length is a pair of moves, not a call.
+                Some(sixteen) => bytes.copy_from_slice(sixteen),
+                None => {
+                    let from = text.len().min(depth);
+                    bytes[..text.len() - from].copy_from_slice(&text[from..]);
+                }
+            }
             bytes.make_ascii_lowercase();
             let (high, low) = bytes.split_at(8);
             k.key =
@@ -505,10 +530,7 @@ fn sort_run<'i>(mut run: &mut [Keyed], mut depth: usize, id: &impl Fn(u32) -> &'
             ended &= text.len() <= depth + 16;
         }
         if ended {
-            run.sort_unstable_by(|a, b| {
-                let (x, y) = (id(a.at), id(b.at));
-                cmp_fold(x, y).then_with(|| x.cmp(y))
-            });
+            run.sort_unstable_by(whole(depth));
             return;
         }
         // Ids that share these sixteen bytes too (a subscription's, a resource group's) need
@@ -1569,7 +1591,8 @@ mod tests {
     fn ids_sort_as_they_compare() {
         let mut ids: Vec<String> = Vec::new();
         let prefix = "/subscriptions/0D83b3e2-487a/resourceGroups/RG";
-        for i in 0..300u32 {
+        // Enough ids that runs of them outlast the short-run cut-off and go deep.
+        for i in 0..3000u32 {
             let mut id = format!("{prefix}{}/providers/x/{}", i % 7, i * 7919 % 1000);
             if i % 3 == 0 {
                 id = id.to_ascii_uppercase();
