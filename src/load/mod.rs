@@ -991,50 +991,28 @@ impl<'a> Builder<'a> {
 
     /// Relations between exported resources, once every export is read.
     fn link_exports(&mut self, diags: &mut Diagnostics) {
-        /// Fewer relations than this are looked up on one thread: a thread costs more.
-        const PARALLEL_LOOKUPS: usize = 4096;
         self.check_pages(diags);
         self.adopt_named_subscriptions(diags);
-        // Nearly every named resource is exported: a relation each, in one allocation. The
-        // look-ups only read, so the second half of them is done on a second thread.
-        let pending = std::mem::take(&mut self.pending);
-        let this = &*self;
-        let resolve = |part: &[(AssetId, Named, RelationKind, bool)]| -> Vec<Relation> {
-            part.iter()
-                .filter_map(|(asset, named, kind, reversed)| {
-                    let target = match named {
-                        Named::Parent(len) => &this.inv.assets[*asset].id[..*len],
-                        Named::Id(id) => id,
-                    };
-                    let other = this.exported(target).filter(|o| o != asset)?;
-                    let (from, to) = if *reversed {
-                        (other, *asset)
-                    } else {
-                        (*asset, other)
-                    };
-                    Some(Relation {
-                        from,
-                        to,
-                        kind: *kind,
-                    })
-                })
-                .collect()
-        };
-        let (first, second) = pending.split_at(pending.len() / 2);
-        let (mut found, rest) = if pending.len() < PARALLEL_LOOKUPS {
-            (resolve(&pending), Vec::new())
-        } else {
-            std::thread::scope(|scope| {
-                let rest = scope.spawn(|| resolve(second));
-                let found = resolve(first);
-                let rest = rest
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (found, rest)
-            })
-        };
-        found.extend(rest);
-        self.inv.relations.extend(found);
+        // Nearly every named resource is exported: a relation each, in one allocation.
+        self.inv.relations.reserve(self.pending.len());
+        for (asset, named, kind, reversed) in std::mem::take(&mut self.pending) {
+            let target = match &named {
+                Named::Parent(len) => &self.inv.assets[asset].id[..*len],
+                Named::Id(id) => id,
+            };
+            let Some(other) = self.exported(target) else {
+                continue;
+            };
+            if other == asset {
+                continue;
+            }
+            let (from, to) = if reversed {
+                (other, asset)
+            } else {
+                (asset, other)
+            };
+            self.inv.relations.push(Relation { from, to, kind });
+        }
         if !self.node_groups.is_empty() {
             // The scale-set type as each export spelt it: symbols compare without the text.
             let scale_sets: Vec<Sym> = self
