@@ -566,7 +566,7 @@ impl<'a> Builder<'a> {
         let asset_id = self.inv.assets.len();
 
         let no_properties = resources::RawProperties::default();
-        let props = raw.properties.as_ref().unwrap_or(&no_properties);
+        let props = raw.properties.as_deref().unwrap_or(&no_properties);
         if let Some(parent) = parent_len(id) {
             self.pending.push((
                 asset_id,
@@ -646,7 +646,7 @@ impl<'a> Builder<'a> {
                 .iter()
                 .any(|(k, _)| k.len() > 12 && k[..12].eq_ignore_ascii_case("aks-managed-"));
 
-        let mut sku = raw.sku.as_ref().map(|s| {
+        let mut sku = raw.sku.as_deref().map(|s| {
             Sku::interned(
                 &mut self.inv.strings,
                 s.name.as_deref(),

@@ -73,8 +73,8 @@ pub struct RawResource<'a> {
     pub subscription_id: Option<Cow<'a, str>>,
     #[serde(borrow, alias = "Tags", deserialize_with = "tags")]
     pub tags: RawTags<'a>,
-    #[serde(alias = "Sku", deserialize_with = "lenient")]
-    pub sku: Option<RawSku>,
+    #[serde(alias = "Sku", deserialize_with = "lenient_owned")]
+    pub sku: Option<Cow<'a, RawSku>>,
     #[serde(
         borrow,
         deserialize_with = "text",
@@ -82,13 +82,13 @@ pub struct RawResource<'a> {
         alias = "ManagedBy"
     )]
     pub managed_by: Option<Cow<'a, str>>,
-    #[serde(alias = "Plan", deserialize_with = "lenient")]
-    pub plan: Option<RawPlan>,
-    #[serde(alias = "Properties", deserialize_with = "lenient")]
-    pub properties: Option<RawProperties>,
+    #[serde(alias = "Plan", deserialize_with = "lenient_owned")]
+    pub plan: Option<Cow<'a, RawPlan>>,
+    #[serde(alias = "Properties", deserialize_with = "lenient_owned")]
+    pub properties: Option<Cow<'a, RawProperties>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct RawSku {
     #[serde(alias = "Name")]
@@ -99,7 +99,7 @@ pub struct RawSku {
     pub capacity: Option<u64>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct RawPlan {
     #[serde(alias = "Product")]
@@ -107,7 +107,7 @@ pub struct RawPlan {
 }
 
 /// The few properties that carry relations and variants.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct RawProperties {
     #[serde(rename = "serverFarmId", alias = "ServerFarmId")]
@@ -136,7 +136,7 @@ pub struct RawProperties {
     pub private_link_service_connections: Option<Vec<RawLinkConnection>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct RawAgentPool {
     #[serde(alias = "Count", deserialize_with = "number")]
@@ -145,7 +145,7 @@ pub struct RawAgentPool {
     pub vm_size: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct RawExtended {
     #[serde(
@@ -156,7 +156,7 @@ pub struct RawExtended {
     pub instance_view: Option<RawInstanceView>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct RawInstanceView {
     #[serde(
@@ -167,28 +167,28 @@ pub struct RawInstanceView {
     pub power_state: Option<RawPowerState>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct RawPowerState {
     #[serde(alias = "Code")]
     pub code: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct RawCapability {
     #[serde(alias = "Name")]
     pub name: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct RawLinkConnection {
     #[serde(alias = "Properties", deserialize_with = "lenient")]
     pub properties: Option<RawLinkProperties>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct RawLinkProperties {
     #[serde(rename = "privateLinkServiceId", alias = "PrivateLinkServiceId")]
@@ -246,6 +246,13 @@ fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Optio
     }
 
     d.deserialize_any(Lenient(PhantomData))
+}
+
+/// [`lenient`], owned inside a [`Cow`]: a row replayed from the reading thread lends its own.
+fn lenient_owned<'de, 'a, D: Deserializer<'de>, T: DeserializeOwned + Clone>(
+    d: D,
+) -> Result<Option<Cow<'a, T>>, D::Error> {
+    lenient(d).map(|value| value.map(Cow::Owned))
 }
 
 /// Text, or `null`, borrowed from the row where it can: serde's own `Option<Cow<str>>` always
@@ -728,16 +735,17 @@ impl Parsed {
             at,
             text,
             tags: (first, self.tags.len() as u32),
-            sku: raw.sku,
-            plan: raw.plan,
-            properties: raw.properties,
+            sku: raw.sku.map(Cow::into_owned),
+            plan: raw.plan.map(Cow::into_owned),
+            properties: raw.properties.map(Cow::into_owned),
         });
     }
 
-    /// Hands each row to `sink` as if it had been parsed here. The rows' own allocations stay
-    /// in them, to be freed on the reading thread that made them: glibc frees memory from
-    /// another thread's arena under that arena's lock, which the reading thread keeps busy.
-    fn replay(&mut self, base: &str, sink: &mut dyn FnMut(&RawResource<'_>, At)) {
+    /// Hands each row to `sink` as if it had been parsed here, lending it the row's nested
+    /// parts. Their allocations stay in the rows, to be freed on the reading thread that made
+    /// them: glibc frees memory from another thread's arena under that arena's lock, which the
+    /// reading thread keeps busy.
+    fn replay(&self, base: &str, sink: &mut dyn FnMut(&RawResource<'_>, At)) {
         let Parsed { rows, tags, kept } = self;
         let text = |span: Span| -> Cow<'_, str> {
             Cow::Borrowed(match span {
@@ -768,15 +776,12 @@ impl Parsed {
                     .iter()
                     .map(|(k, v)| (text(*k), text(*v)))
                     .collect(),
-                sku: row.sku.take(),
+                sku: row.sku.as_ref().map(Cow::Borrowed),
                 managed_by,
-                plan: row.plan.take(),
-                properties: row.properties.take(),
+                plan: row.plan.as_ref().map(Cow::Borrowed),
+                properties: row.properties.as_ref().map(Cow::Borrowed),
             };
             sink(&raw, row.at);
-            row.sku = raw.sku;
-            row.plan = raw.plan;
-            row.properties = raw.properties;
         }
     }
 
@@ -1352,10 +1357,10 @@ pub fn read_csv(
                 .into_iter()
                 .map(|(k, v)| (Cow::Owned(k.into_owned()), Cow::Owned(v.into_owned())))
                 .collect(),
-            sku: from_json(cell(sku)),
+            sku: from_json(cell(sku)).map(Cow::Owned),
             managed_by: text(managed_by),
-            plan: from_json(cell(plan)),
-            properties: from_json(cell(properties)),
+            plan: from_json(cell(plan)).map(Cow::Owned),
+            properties: from_json(cell(properties)).map(Cow::Owned),
         };
         let line = record.position().map_or(0, |p| p.line());
         sink(&raw, At::new(usize::try_from(line).unwrap_or(0), 1));
