@@ -227,10 +227,9 @@ pub fn estimate<'c>(
                     }
                 },
                 Some(Billing::Throughput) => {
-                    let serverless = a
-                        .capabilities
-                        .iter()
-                        .any(|c| inv.s(*c).eq_ignore_ascii_case("EnableServerless"));
+                    let serverless = rt
+                        .and_then(|t| t.billed_by_use.as_ref())
+                        .is_some_and(|b| crate::map::variant_matches(inv, &b.when, a, None));
                     match a.sku.as_ref().and_then(|s| s.capacity) {
                         Some(rus) => rus as f64 / 100.0,
                         None if serverless => {

@@ -1050,6 +1050,9 @@ fn validate(c: &Catalog, origins: &Origins, layers: &[Layer]) -> Diagnostics {
         for v in &t.not_covered {
             check_sources("resource_types", &key, &v.sources, &mut err);
         }
+        if let Some(b) = &t.billed_by_use {
+            check_sources("resource_types", &key, &b.sources, &mut err);
+        }
     }
     let use_case_ids: Vec<&str> = p.use_cases.iter().map(|u| u.id.as_str()).collect();
     for t in &p.telemetry {

@@ -335,6 +335,10 @@ pub struct ResourceType {
     /// Variants of this type that the plan cannot protect.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_covered: Vec<Variant>,
+    /// Variants billed by what they use rather than by what the export gives (a serverless
+    /// Cosmos DB account has no provisioned throughput): their plan's cost is not estimated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billed_by_use: Option<UsageBilling>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -368,6 +372,15 @@ pub struct VariantCondition {
     /// Any of the resource's capabilities (Cosmos DB `EnableCassandra`, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub capability: Vec<String>,
+}
+
+/// How to tell a resource billed by its use, and where that is documented.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsageBilling {
+    pub when: VariantCondition,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
 }
 
 /// A role an asset plays beyond its type (SQL Server on a machine), with the plan it needs.
