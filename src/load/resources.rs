@@ -88,6 +88,22 @@ pub struct RawResource<'a> {
     pub properties: Option<Cow<'a, RawProperties>>,
 }
 
+impl<'a> RawResource<'a> {
+    /// The row's single text fields, in the order a [`PackedRow`] keeps them.
+    fn text_fields(&mut self) -> [&mut Option<Cow<'a, str>>; 8] {
+        [
+            &mut self.id,
+            &mut self.name,
+            &mut self.type_name,
+            &mut self.kind,
+            &mut self.location,
+            &mut self.resource_group,
+            &mut self.subscription_id,
+            &mut self.managed_by,
+        ]
+    }
+}
+
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct RawSku {
@@ -625,41 +641,45 @@ impl Cut {
         file: &str,
         sink: &mut dyn FnMut(&RawResource<'_>, At),
     ) -> Result<(), Diagnostic> {
-        let mut start = 0;
-        for row in &self.rows {
-            // Rows begin and end with brackets, so they begin and end on characters.
-            let raw = match &self.text {
-                Text::Utf8(text) => serde_json::from_str(&text[start..row.end]),
-                Text::Bytes(bytes) => serde_json::from_slice(&bytes[start..row.end]),
-            }
-            .map_err(|e| row_error(file, row.line, row.column, &e))?;
-            sink(&raw, At::new(row.line, row.column));
-            start = row.end;
-        }
-        Ok(())
+        parse_rows(file, &self.text, &self.rows, &mut |raw, at| sink(&raw, at))
     }
 
     /// Parses the rows here, on the reading thread, keeping them as places in the text. Text
     /// that is not UTF-8 is left for the parsing thread, which says where it goes wrong.
     fn parse_here(&mut self, file: &str) {
-        let Text::Utf8(text) = &self.text else {
+        let Text::Utf8(base) = &self.text else {
             return;
         };
         let parsed = &mut self.parsed;
         parsed.rows.reserve(self.rows.len());
-        let mut start = 0;
-        for row in &self.rows {
-            match serde_json::from_str(&text[start..row.end]) {
-                Ok(raw) => parsed.keep(text, raw, At::new(row.line, row.column)),
-                Err(e) => {
-                    self.state = Parse::Failed(row_error(file, row.line, row.column, &e));
-                    return;
-                }
-            }
-            start = row.end;
-        }
-        self.state = Parse::Done;
+        self.state = match parse_rows(file, &self.text, &self.rows, &mut |raw, at| {
+            parsed.keep(base, raw, at)
+        }) {
+            Ok(()) => Parse::Done,
+            Err(e) => Parse::Failed(e),
+        };
     }
+}
+
+/// Parses a slab's rows one after another, handing each to `sink`; the first bad row's error.
+fn parse_rows(
+    file: &str,
+    text: &Text,
+    rows: &[RowSpan],
+    sink: &mut dyn FnMut(RawResource<'_>, At),
+) -> Result<(), Diagnostic> {
+    let mut start = 0;
+    for row in rows {
+        // Rows begin and end with brackets, so they begin and end on characters.
+        let raw = match text {
+            Text::Utf8(text) => serde_json::from_str(&text[start..row.end]),
+            Text::Bytes(bytes) => serde_json::from_slice(&bytes[start..row.end]),
+        }
+        .map_err(|e| row_error(file, row.line, row.column, &e))?;
+        sink(raw, At::new(row.line, row.column));
+        start = row.end;
+    }
+    Ok(())
 }
 
 /// Whether the reading thread parsed a slab's rows.
@@ -711,19 +731,9 @@ impl Parsed {
         Span::Kept(start as u32, self.kept.len() as u32)
     }
 
-    fn keep(&mut self, base: &str, raw: RawResource<'_>, at: At) {
+    fn keep(&mut self, base: &str, mut raw: RawResource<'_>, at: At) {
         let mut text = [None; 8];
-        let fields = [
-            &raw.id,
-            &raw.name,
-            &raw.type_name,
-            &raw.kind,
-            &raw.location,
-            &raw.resource_group,
-            &raw.subscription_id,
-            &raw.managed_by,
-        ];
-        for (slot, field) in text.iter_mut().zip(fields) {
+        for (slot, field) in text.iter_mut().zip(raw.text_fields()) {
             *slot = field.as_ref().map(|t| self.span(base, t));
         }
         let first = self.tags.len() as u32;
@@ -754,33 +764,19 @@ impl Parsed {
             })
         };
         for row in rows {
-            let [
-                id,
-                name,
-                type_name,
-                kind,
-                location,
-                resource_group,
-                subscription_id,
-                managed_by,
-            ] = row.text.map(|s| s.map(text));
-            let raw = RawResource {
-                id,
-                name,
-                type_name,
-                kind,
-                location,
-                resource_group,
-                subscription_id,
+            let mut raw = RawResource {
                 tags: tags[row.tags.0 as usize..row.tags.1 as usize]
                     .iter()
                     .map(|(k, v)| (text(*k), text(*v)))
                     .collect(),
                 sku: row.sku.as_ref().map(Cow::Borrowed),
-                managed_by,
                 plan: row.plan.as_ref().map(Cow::Borrowed),
                 properties: row.properties.as_ref().map(Cow::Borrowed),
+                ..RawResource::default()
             };
+            for (field, span) in raw.text_fields().into_iter().zip(row.text) {
+                *field = span.map(text);
+            }
             sink(&raw, row.at);
         }
     }
